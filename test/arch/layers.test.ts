@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 /** The architecture, as a test: each folder imports only from lower layers. */
 const LAYERS: Record<string, number> = {
   errors: 0,
-  sys: 0,
+  sys: 0.5, // sys may use errors
   workspace: 1,
   beads: 1,
   git: 1,
