@@ -38,8 +38,12 @@ export const ERROR_CODES = {
   LESSON_NOT_FOUND: 'input',
   REVIEWER_UNKNOWN: 'input',
   KNOWLEDGE_UNVERIFIED: 'work',
+  KNOWLEDGE_INVALID: 'input',
   WATCHER_RUNNING: 'work',
   AGENT_UNKNOWN: 'input',
+  AGENT_NO_SCRIPT: 'input',
+  AGENT_MISSING: 'internal',
+  UI_PORT_IN_USE: 'input',
   INTERNAL: 'internal',
 } as const satisfies Record<string, ErrorCategory>;
 
