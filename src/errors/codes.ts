@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   PROJECT_UNKNOWN: 'input',
   PROJECT_EXISTS: 'input',
   NOT_A_REPO: 'input',
+  BRANCH_NOT_FOUND: 'input',
   BEAD_INVALID: 'input',
   BEAD_NOT_FOUND: 'input',
   BEAD_EXISTS: 'input',
