@@ -15,7 +15,7 @@ const LAYERS: Record<string, number> = {
   agents: 3,
   engine: 4,
   ui: 5,
-  cli: 5,
+  cli: 6, // the top: wires everything, including ui
 };
 
 const SRC = resolve(import.meta.dirname, '../../src');

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { resolveAgent, type AgentPlan } from '../agents/index.js';
+import type { Bead } from '../beads/index.js';
+import { isOrchError } from '../errors/index.js';
+import { renderLessons } from '../knowledge/index.js';
+import { type PeerMount, type SandboxSpec } from '../sandbox/index.js';
+import { grantedPeers, readSnapshotFiles, takeCheckout, takeSnapshot, type Snapshot } from '../snapshot/index.js';
+import type { ProjectConfig } from '../workspace/index.js';
+import type { Session } from './session.js';
+
+/**
+ * Everything one bead's sandbox needs on the host: the base checkout of the
+ * target tip (read-only, cached per tree and shared by a wave), a private
+ * copy-on-write layer, the granted peers' snapshots, the lessons and the
+ * agent's files under /orch. `dispose()` tears it down after recording.
+ */
+export interface PreparedSandbox {
+  dir: string;
+  upper: string;
+  base: Snapshot;
+  baseFiles: Map<string, { oid: string; mode: string; size: number }>;
+  spec: SandboxSpec;
+  plan: AgentPlan;
+  lessons: string[];
+  warnings: string[];
+  dispose(): Promise<void>;
+}
+
+export function newRunId(clockNow: number): string {
+  return `${clockNow.toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The project's `env` allow-list, read from orch's own environment: nothing else crosses. */
+export function allowedEnv(project: ProjectConfig, source: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of project.env) {
+    const value = source[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+async function readLessons(session: Session, project: ProjectConfig, warnings: string[]): Promise<{ text: string; ids: string[] }> {
+  try {
+    const rendered = await renderLessons(session.config.knowledge, project.name, { budgetTokens: session.config.lessons.budgetTokens });
+    return { text: rendered.text, ids: [...rendered.included] };
+  } catch (error) {
+    // Fail closed: an unverifiable knowledge repo injects nothing, loudly.
+    const message = isOrchError(error) ? error.message : String(error);
+    if (isOrchError(error, 'KNOWLEDGE_UNVERIFIED')) warnings.push(`lessons NOT injected: ${message}`);
+    else if (!isOrchError(error, 'NOT_A_REPO') && !isOrchError(error, 'KNOWLEDGE_INVALID')) warnings.push(`lessons not injected: ${message}`);
+    return { text: '', ids: [] };
+  }
+}
+
+async function snapshotPeers(session: Session, project: ProjectConfig, warnings: string[]): Promise<{ mounts: PeerMount[]; snapshots: Snapshot[] }> {
+  const granted = grantedPeers(project, session.config.projects);
+  const snapshots: Snapshot[] = [];
+  const mounts: PeerMount[] = [];
+  for (const peer of granted) {
+    const owner = session.project(peer.name);
+    try {
+      const snapshot = await takeSnapshot({
+        repo: owner.path,
+        branch: owner.branch,
+        cacheDir: session.dirs.snapshots,
+        extraDeny: session.config.snapshot.deny,
+        caps: {
+          ...(session.config.snapshot.maxFileBytes === undefined ? {} : { maxFileBytes: session.config.snapshot.maxFileBytes }),
+          ...(session.config.snapshot.maxTotalBytes === undefined ? {} : { maxTotalBytes: session.config.snapshot.maxTotalBytes }),
+        },
+        label: `peer ${peer.name}`,
+      });
+      snapshots.push(snapshot);
+      mounts.push({ name: peer.name, dir: snapshot.dir });
+    } catch (error) {
+      warnings.push(`peer ${peer.name} not available: ${isOrchError(error) ? error.message : String(error)}`);
+    }
+  }
+  for (const wanted of project.peers) {
+    if (!granted.some((p) => p.name === wanted)) warnings.push(`peer ${wanted} not shared with ${project.name} (it must list ${project.name} in its share)`);
+  }
+  return { mounts, snapshots };
+}
+
+async function writePlanFiles(orchDir: string, plan: AgentPlan, lessonsText: string): Promise<void> {
+  await mkdir(orchDir, { recursive: true, mode: 0o755 });
+  await writeFile(join(orchDir, 'LESSONS.md'), lessonsText.length > 0 ? lessonsText : '# Lessons\n\n(none approved for this project)\n', { mode: 0o444 });
+  for (const file of plan.files) {
+    if (!file.sandboxPath.startsWith('/orch/') || file.sandboxPath.includes('..')) continue;
+    const target = join(orchDir, file.sandboxPath.slice('/orch/'.length));
+    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+    await writeFile(target, file.content, { mode: file.mode & 0o555 });
+    await chmod(target, file.mode & 0o555);
+  }
+}
+
+export async function prepareSandbox(
+  session: Session,
+  project: ProjectConfig,
+  bead: Bead & { body: string; rawText: string },
+  tip: string,
+  runId: string,
+): Promise<PreparedSandbox> {
+  const dir = join(session.dirs.sandboxes, runId);
+  const upper = join(dir, 'upper');
+  const work = join(dir, 'work');
+  const orchDir = join(dir, 'orch');
+  await mkdir(upper, { recursive: true, mode: 0o755 });
+  await mkdir(work, { recursive: true, mode: 0o755 });
+  const warnings: string[] = [];
+  const toRelease: Snapshot[] = [];
+  try {
+    const owner = session.identity === undefined ? undefined : { uid: session.identity.uid, gid: session.identity.gid };
+    const base = await takeCheckout({ repo: project.path, rev: tip, cacheDir: session.dirs.snapshots, ...(owner === undefined ? {} : { owner }), label: `checkout of ${project.name}` });
+    toRelease.push(base);
+    const peers = await snapshotPeers(session, project, warnings);
+    toRelease.push(...peers.snapshots);
+    const lessons = await readLessons(session, project, warnings);
+    const adapter = await resolveAgent(project.agent);
+    const plan = adapter.plan({
+      bead: { id: bead.id, title: bead.title, project: project.name, body: bead.body, files: bead.files, deps: bead.deps, rawText: bead.rawText },
+      beadPathInProject: `.agents/beads/${bead.id}.md`,
+      lessonsText: lessons.text,
+      peers: peers.mounts.map((p) => p.name),
+      projectName: project.name,
+      network: project.network,
+    });
+    warnings.push(...(plan.warnings ?? []));
+    await writePlanFiles(orchDir, plan, lessons.text);
+    const spec: SandboxSpec = {
+      project: { overlay: { lower: [base.dir], upper, work } },
+      peers: peers.mounts,
+      orchDir,
+      extraRoBinds: (plan.roBinds ?? []).map((bind) => ({ source: bind.host, dest: bind.sandbox })),
+      env: { ...allowedEnv(project), ...(plan.env ?? {}) },
+      network: project.network === 'full' ? 'full' : 'none',
+    };
+    return {
+      dir,
+      upper,
+      base,
+      baseFiles: readSnapshotFiles(base),
+      spec,
+      plan,
+      lessons: lessons.ids,
+      warnings,
+      async dispose() {
+        for (const snapshot of toRelease) snapshot.release();
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const snapshot of toRelease) snapshot.release();
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw error;
+  }
+}

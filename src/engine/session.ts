@@ -1,0 +1,75 @@
+import { hostname } from 'node:os';
+import { OrchError } from '../errors/index.js';
+import { openRepo, type Repo } from '../git/repo.js';
+import { resolveSandboxIdentity, type HostIdentity } from '../sandbox/index.js';
+import { systemClock, type Clock } from '../sys/clock.js';
+import type { ProjectConfig, WorkspaceConfig } from '../workspace/index.js';
+import { BeadCatalog } from './catalog.js';
+import { beadCacheDir } from './catalog-cache.js';
+import { EventBus } from './events.js';
+import { runDirsOf, type RunDirs } from './run-dirs.js';
+
+/**
+ * One open workspace: its config, its repos (opened once, shared), the bead
+ * catalog and the event bus. The runner, the watcher and the CLI's queries
+ * all go through a session; close() ends every git child it started.
+ */
+export interface SessionOptions {
+  bus?: EventBus;
+  clock?: Clock;
+  /** Who claims beads: default `orch@<host>:<pid>`. */
+  holder?: string;
+  /** The host uid/gid sandboxes run as when orch is root (default: nobody). */
+  identity?: HostIdentity;
+}
+
+export class Session {
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly dirs: RunDirs;
+  readonly catalog: BeadCatalog;
+  readonly holder: string;
+  readonly host = hostname();
+  readonly identity: HostIdentity | undefined;
+  private readonly repos = new Map<string, Promise<Repo>>();
+
+  constructor(
+    readonly config: WorkspaceConfig,
+    options: SessionOptions = {},
+  ) {
+    this.bus = options.bus ?? new EventBus();
+    this.clock = options.clock ?? systemClock;
+    this.dirs = runDirsOf(config.root);
+    this.catalog = new BeadCatalog({ cacheDir: beadCacheDir(config.root) });
+    this.holder = options.holder ?? `orch@${this.host}:${process.pid}`;
+    this.identity = resolveSandboxIdentity(options.identity);
+  }
+
+  project(name: string): ProjectConfig {
+    const project = this.config.projects.find((p) => p.name === name);
+    if (project === undefined) {
+      throw new OrchError('PROJECT_UNKNOWN', `no project named ${name} in ${this.config.file}`, {
+        hint: `known projects: ${this.config.projects.map((p) => p.name).join(', ') || '(none)'}`,
+      });
+    }
+    return project;
+  }
+
+  repo(name: string): Promise<Repo> {
+    let repo = this.repos.get(name);
+    if (repo === undefined) {
+      const project = this.project(name);
+      repo = openRepo(project.path, { clock: this.clock });
+      repo.catch(() => this.repos.delete(name));
+      this.repos.set(name, repo);
+    }
+    return repo;
+  }
+
+  async close(): Promise<void> {
+    const repos = [...this.repos.values()];
+    this.repos.clear();
+    await this.catalog.close();
+    await Promise.all(repos.map(async (repo) => (await repo.catch(() => undefined))?.close()));
+  }
+}
