@@ -149,7 +149,7 @@ function runJson(session: Session, job: BeadJob, runId: string, tip: string, pre
     exit: attempt?.agent === undefined ? null : { code: attempt.agent.exitCode ?? null, timedOut: attempt.agent.timedOut, cancelled: attempt.agent.cancelled },
     gate: attempt?.gate === undefined ? null : { command: job.project.validate, code: attempt.gate.exitCode ?? null, ok: attempt.gate.exitCode === 0 },
     changed: attempt?.changes.map((c) => ({ path: c.path, kind: c.kind })) ?? [],
-    verdict: error !== undefined ? 'error' : (attempt?.verdict === 'ok' ? 'landing' : attempt?.verdict) ?? 'error',
+    verdict: error !== undefined ? 'error' : (attempt?.verdict === 'ok' ? 'accepted' : attempt?.verdict) ?? 'error',
     reason: error ?? attempt?.reason ?? null,
     violations: attempt?.violations ?? [],
     lessons: prepared?.lessons ?? [],
