@@ -1,0 +1,3 @@
+module.exports = {
+  '/': () => ({ status: 200, body: 'hello' }),
+};

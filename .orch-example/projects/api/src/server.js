@@ -1,0 +1,7 @@
+// The example API server.
+const routes = require('./routes');
+
+module.exports = function handle(path) {
+  const route = routes[path];
+  return route ? route() : { status: 404 };
+};

@@ -1,0 +1,2 @@
+// The example web app. The client lives in src/client.js.
+module.exports = { name: 'web' };
