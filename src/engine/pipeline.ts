@@ -178,6 +178,7 @@ export async function runBead(session: Session, job: BeadJob, signal?: AbortSign
     }
     let attempt: Attempt | undefined;
     let error: string | undefined;
+    let environmentProblem = false;
     try {
       prepared = await prepareSandbox(session, job.project, current.bead, tip, runId);
       for (const message of prepared.warnings) session.bus.emit({ type: 'warning', at: now(), project: job.project.name, message: `${job.bead.id}: ${message}` });
@@ -185,6 +186,7 @@ export async function runBead(session: Session, job: BeadJob, signal?: AbortSign
     } catch (caught) {
       if (signal?.aborted === true) throw caught;
       error = isOrchError(caught) ? `${caught.code}: ${caught.message}` : String(caught);
+      environmentProblem = !isOrchError(caught) || caught.category === 'internal';
     }
     const log = attempt?.log.join('') ?? '';
     const work = attempt === undefined ? undefined : { base: prepared?.base.treeOid, changes: await toGitChanges(attempt.changes) };
@@ -209,6 +211,8 @@ export async function runBead(session: Session, job: BeadJob, signal?: AbortSign
       return finish({ ...base, outcome: 'conflict', reason, runCommit: recorded.commit });
     }
     const reason = error ?? attempt?.reason ?? 'failed';
+    // An environment problem (no bwrap, an unreachable run dir, git missing) is not the bead's fault: it stays open.
+    if (environmentProblem) return finish({ ...base, outcome: 'failed', reason: `${reason} (the bead stays open)`, runCommit: recorded.commit });
     await markFailed(repo, job, tip, reason, recorded.commit);
     return finish({ ...base, outcome: attempt?.verdict === 'rejected' ? 'rejected' : 'failed', reason, runCommit: recorded.commit });
   } finally {

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -51,7 +51,12 @@ export function registerDemo(program: Command, host: CommandHost): void {
   );
   defineAction<{ ui?: boolean; port?: number }>(command, host, async (options, output, args) => {
     const started = Date.now();
-    const root = args[0] === undefined ? await mkdtemp(join(tmpdir(), 'orch-demo-')) : resolve(args[0]);
+    let root = resolve(args[0] ?? '');
+    if (args[0] === undefined) {
+      root = await mkdtemp(join(tmpdir(), 'orch-demo-'));
+      // As root, sandboxes run as an unprivileged uid that must reach the workspace.
+      await chmod(root, 0o755);
+    }
     output.line(`Building the example workspace in ${root}`);
     const config = await buildDemoWorkspace(root);
     output.line(`  projects: ${config.projects.map((p) => p.name).join(', ')}; knowledge repo with 1 approved lesson; hooks installed\n`);
