@@ -131,6 +131,11 @@ export function registerHooks(program: Command, host: CommandHost): void {
   defineAction(uninstall, host, async (options, output) => {
     const { config } = await loadWorkspaceFor(options, output);
     const reports = await forEachRepo(config, (target) => uninstallHooks(target.path, { notifyTarget: notifyTarget(config.root, target.key) }));
+    for (const entry of reports) {
+      if (entry.ok && entry.key === KNOWLEDGE_TRIGGER_KEY && entry.report.removed.includes('reference-transaction')) {
+        entry.report.warnings.push('main of the knowledge repo is no longer guarded against unreviewed commits (orch lessons verify still checks it)');
+      }
+    }
     return finish(output, reports, describeUninstall);
   });
 }

@@ -7,6 +7,11 @@ import { registerDoctor } from './doctor.js';
 import { registerInit } from './init.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
+import { registerHooks } from './hooks.js';
+import { registerLessons } from './lessons.js';
+import { registerLock } from './lock.js';
+import { registerSandbox } from './sandbox.js';
+import { registerSnapshot } from './snapshot.js';
 
 /** Every command, in the order `orch --help` lists them. */
 export function registerCommands(program: Command, host: CommandHost): void {
@@ -17,4 +22,9 @@ export function registerCommands(program: Command, host: CommandHost): void {
   registerBeadQueries(program, host);
   registerRun(program, host);
   registerStatus(program, host);
+  registerSandbox(program, host);
+  registerSnapshot(program, host);
+  registerLock(program, host);
+  registerLessons(program, host);
+  registerHooks(program, host);
 }

@@ -27,7 +27,7 @@ async function readLessonFile(file: string): Promise<Buffer> {
     return await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new OrchError('USAGE', `cannot read lesson file ${file}: ${code}`, {
+    throw new OrchError('USAGE', `cannot read the lesson file: ${code}`, {
       location: { file },
       hint: 'give the path of a lesson file: "---", id, title, scope, tags, source, "---", then one short paragraph',
       cause: error,
@@ -49,7 +49,7 @@ function describeApproval(result: ApproveResult, repo: string): string {
 
 function unverifiedError(repo: string, result: Extract<Verification, { ok: false }>): OrchError {
   const more = result.offenders.length > 1 ? ` (${result.offenders.length - 1} more offending commit${result.offenders.length === 2 ? '' : 's'} above it)` : '';
-  return new OrchError('KNOWLEDGE_UNVERIFIED', `knowledge repo ${repo}: main is NOT verified at commit ${result.commit}: ${result.reason}${more}; no lessons are injected`, {
+  return new OrchError('KNOWLEDGE_UNVERIFIED', `knowledge repo ${repo}: main is NOT verified: ${result.reason}${result.reason.includes(result.commit) ? '' : ` (commit ${result.commit})`}${more}; no lessons are injected`, {
     data: { commit: result.commit, head: result.head, offenders: result.offenders },
     hint: `inspect it with \`git -C ${repo} show ${result.commit.slice(0, 12)}\`; put main back on its last reviewed merge and bring the change in again as a proposal (orch lessons propose)`,
   });
