@@ -6,12 +6,26 @@ import { formatRow, verdictOf, type Bench, type BenchRow } from './harness.js';
  */
 const MODULES = [
   // Each module default-exports a Bench (or a list of them). Add new ones here.
+  'ready.bench',
+  'refs.bench',
+  'landing.bench',
+  'sandbox.bench',
+  'snapshot.bench',
+  'hooks.bench',
+  'engine.bench',
+  'ui.bench',
 ] as const satisfies readonly string[];
 
 async function loadBenches(): Promise<Bench[]> {
   const benches: Bench[] = [];
   for (const name of MODULES as readonly string[]) {
-    const mod = (await import(`./${name}.js`)) as { default: Bench | Bench[] };
+    let mod: { default: Bench | Bench[] };
+    try {
+      mod = (await import(`./${name}.js`)) as { default: Bench | Bench[] };
+    } catch (error) {
+      console.error(`# ${name}: not loaded (${error instanceof Error ? error.message : String(error)})`);
+      continue;
+    }
     benches.push(...(Array.isArray(mod.default) ? mod.default : [mod.default]));
   }
   return benches;
