@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { BEADS_DIR, newBeadId, serializeNewBead } from '../../beads/index.js';
+import { BEADS_DIR } from '../../beads/index.js';
+import { createBeadFile } from '../../engine/bead-new.js';
+import { readBeadCatalog } from '../../engine/catalog.js';
 import { OrchError } from '../../errors/index.js';
 import { git } from '../../git/exec.js';
 import { defineAction, withJson, type CommandHost } from '../command.js';
@@ -39,15 +39,11 @@ export function registerBead(program: Command, host: CommandHost): void {
     if (project === undefined) {
       throw new OrchError('PROJECT_UNKNOWN', `no project named ${projectName}`, { hint: `known: ${config.projects.map((p) => p.name).join(', ') || '(none; run orch add PATH)'}` });
     }
-    const dir = join(project.path, BEADS_DIR);
-    await mkdir(dir, { recursive: true });
-    const existing = new Set((await readdir(dir)).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)));
-    const id = newBeadId(project.name, (candidate) => existing.has(candidate) || existsSync(join(dir, `${candidate}.md`)), undefined, { seed: `${title}\0${Date.now()}` });
-    const text = serializeNewBead(
+    const committed = await readBeadCatalog([{ name: project.name, path: project.path, branch: project.branch }]);
+    const { id, file } = await createBeadFile(
+      project,
       {
-        id,
         title,
-        created: new Date(),
         ...(options.deps === undefined ? {} : { deps: options.deps }),
         ...(options.files === undefined ? {} : { files: options.files }),
         ...(options.priority === undefined ? {} : { priority: options.priority }),
@@ -55,10 +51,8 @@ export function registerBead(program: Command, host: CommandHost): void {
         ...(options.status === undefined ? {} : { status: options.status as never }),
         body: options.body ?? 'What to do, and how to tell it is done.\n',
       },
-      project.name,
+      { takenIds: [...committed.flatMap((p) => [...p.beads.map((b) => b.id), ...p.unparsed])] },
     );
-    const file = join(dir, `${id}.md`);
-    await writeFile(file, text, { flag: 'wx' });
     let commit: string | undefined;
     if (options.commit === true) {
       await git(project.path, ['add', '--', join(BEADS_DIR, `${id}.md`)]);
