@@ -6,8 +6,8 @@ import type { Bead } from '../beads/index.js';
 import { isOrchError } from '../errors/index.js';
 import { renderLessons } from '../knowledge/index.js';
 import { type PeerMount, type SandboxSpec } from '../sandbox/index.js';
-import { grantedPeers, readSnapshotFiles, takeCheckout, takeSnapshot, type Snapshot } from '../snapshot/index.js';
-import type { ProjectConfig } from '../workspace/index.js';
+import { grantedPeers, readSnapshotFiles, takeCheckout, takeSnapshot, type SizeCaps, type Snapshot } from '../snapshot/index.js';
+import type { ProjectConfig, WorkspaceConfig } from '../workspace/index.js';
 import type { Session } from './session.js';
 
 /**
@@ -55,10 +55,25 @@ async function readLessons(session: Session, project: ProjectConfig, warnings: s
   }
 }
 
-async function snapshotPeers(session: Session, project: ProjectConfig, warnings: string[]): Promise<{ mounts: PeerMount[]; snapshots: Snapshot[] }> {
+/** The workspace's snapshot size caps, as the snapshot layer takes them. */
+export function snapshotCapsOf(config: WorkspaceConfig): Partial<SizeCaps> {
+  return {
+    ...(config.snapshot.maxFileBytes === undefined ? {} : { maxFileBytes: config.snapshot.maxFileBytes }),
+    ...(config.snapshot.maxTotalBytes === undefined ? {} : { maxTotalBytes: config.snapshot.maxTotalBytes }),
+  };
+}
+
+export interface PeerSnapshots {
+  mounts: PeerMount[];
+  /** Release each once the sandbox using it is gone. */
+  snapshots: Snapshot[];
+  warnings: string[];
+}
+
+/** Snapshots of the peers that granted `project` access (both sides consent); a peer that cannot be read is left out, loudly. */
+export async function snapshotPeers(session: Session, project: ProjectConfig): Promise<PeerSnapshots> {
   const granted = grantedPeers(project, session.config.projects);
-  const snapshots: Snapshot[] = [];
-  const mounts: PeerMount[] = [];
+  const out: PeerSnapshots = { mounts: [], snapshots: [], warnings: [] };
   for (const peer of granted) {
     const owner = session.project(peer.name);
     try {
@@ -67,22 +82,26 @@ async function snapshotPeers(session: Session, project: ProjectConfig, warnings:
         branch: owner.branch,
         cacheDir: session.dirs.snapshots,
         extraDeny: session.config.snapshot.deny,
-        caps: {
-          ...(session.config.snapshot.maxFileBytes === undefined ? {} : { maxFileBytes: session.config.snapshot.maxFileBytes }),
-          ...(session.config.snapshot.maxTotalBytes === undefined ? {} : { maxTotalBytes: session.config.snapshot.maxTotalBytes }),
-        },
+        caps: snapshotCapsOf(session.config),
         label: `peer ${peer.name}`,
       });
-      snapshots.push(snapshot);
-      mounts.push({ name: peer.name, dir: snapshot.dir });
+      out.snapshots.push(snapshot);
+      out.mounts.push({ name: peer.name, dir: snapshot.dir });
     } catch (error) {
-      warnings.push(`peer ${peer.name} not available: ${isOrchError(error) ? error.message : String(error)}`);
+      if (!isOrchError(error)) throw error;
+      out.warnings.push(`peer ${peer.name} is not mounted: ${error.message}`);
     }
   }
   for (const wanted of project.peers) {
-    if (!granted.some((p) => p.name === wanted)) warnings.push(`peer ${wanted} not shared with ${project.name} (it must list ${project.name} in its share)`);
+    if (!granted.some((p) => p.name === wanted)) out.warnings.push(`peer ${wanted} is not mounted: it does not list ${project.name} in its share`);
   }
-  return { mounts, snapshots };
+  return out;
+}
+
+/** The project's tree at `tip`, read-only, cached per tree id, owned by the sandbox uid when orch is root. */
+export function takeBaseCheckout(session: Session, project: ProjectConfig, tip: string): Promise<Snapshot> {
+  const owner = session.identity === undefined ? {} : { owner: { uid: session.identity.uid, gid: session.identity.gid } };
+  return takeCheckout({ repo: project.path, rev: tip, cacheDir: session.dirs.snapshots, label: `checkout of ${project.name}`, ...owner });
 }
 
 async function writePlanFiles(orchDir: string, plan: AgentPlan, lessonsText: string): Promise<void> {
@@ -113,11 +132,11 @@ export async function prepareSandbox(
   const warnings: string[] = [];
   const toRelease: Snapshot[] = [];
   try {
-    const owner = session.identity === undefined ? undefined : { uid: session.identity.uid, gid: session.identity.gid };
-    const base = await takeCheckout({ repo: project.path, rev: tip, cacheDir: session.dirs.snapshots, ...(owner === undefined ? {} : { owner }), label: `checkout of ${project.name}` });
+    const base = await takeBaseCheckout(session, project, tip);
     toRelease.push(base);
-    const peers = await snapshotPeers(session, project, warnings);
+    const peers = await snapshotPeers(session, project);
     toRelease.push(...peers.snapshots);
+    warnings.push(...peers.warnings);
     const lessons = await readLessons(session, project, warnings);
     const adapter = await resolveAgent(project.agent);
     const plan = adapter.plan({

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allowedEnv } from '../../engine/bead-sandbox.js';
+import { allowedEnv, snapshotPeers, takeBaseCheckout } from '../../engine/bead-sandbox.js';
 import type { Session } from '../../engine/session.js';
-import { OrchError, isOrchError } from '../../errors/index.js';
+import { OrchError } from '../../errors/index.js';
 import { resolveCommit } from '../../git/exec.js';
 import type { PeerMount, SandboxSpec } from '../../sandbox/index.js';
-import { grantedPeers, takeCheckout, takeSnapshot, type Snapshot } from '../../snapshot/index.js';
+import type { Snapshot } from '../../snapshot/index.js';
 import type { ProjectConfig } from '../../workspace/index.js';
-import { snapshotCapsOf } from './snapshot.js';
 
 /**
  * The host side of `orch sandbox exec`: a base checkout of the project's
@@ -37,35 +36,6 @@ async function resolveTip(project: ProjectConfig): Promise<string> {
   return tip;
 }
 
-async function snapshotPeers(session: Session, project: ProjectConfig, held: Snapshot[], warnings: string[]): Promise<PeerMount[]> {
-  const granted = grantedPeers(project, session.config.projects);
-  const mounts: PeerMount[] = [];
-  for (const peer of granted) {
-    const owner = session.project(peer.name);
-    try {
-      const snapshot = await takeSnapshot({
-        repo: owner.path,
-        branch: owner.branch,
-        cacheDir: session.dirs.snapshots,
-        extraDeny: session.config.snapshot.deny,
-        caps: snapshotCapsOf(session.config),
-        label: `peer ${peer.name}`,
-      });
-      held.push(snapshot);
-      mounts.push({ name: peer.name, dir: snapshot.dir });
-    } catch (error) {
-      // As for a bead: a peer that cannot be snapshotted is left out, loudly.
-      if (!isOrchError(error)) throw error;
-      warnings.push(`peer ${peer.name} is not mounted: ${error.message}`);
-    }
-  }
-  for (const wanted of project.peers) {
-    if (!granted.some((p) => p.name === wanted)) warnings.push(`peer ${wanted} is not mounted: it does not share with ${project.name}`);
-  }
-  if (project.peers.length === 0) warnings.push(`--peers: project ${project.name} lists no peers`);
-  return mounts;
-}
-
 function networkOf(project: ProjectConfig, warnings: string[]): SandboxSpec['network'] {
   if (project.network === 'full') {
     warnings.push(`project ${project.name} has network: full: the sandbox shares the host network`);
@@ -92,11 +62,17 @@ export async function prepareExecSandbox(session: Session, project: ProjectConfi
     const work = join(dir, 'work');
     await mkdir(upper, { mode: 0o755 });
     await mkdir(work, { mode: 0o755 });
-    const owner = session.identity === undefined ? {} : { owner: { uid: session.identity.uid, gid: session.identity.gid } };
-    const base = await takeCheckout({ repo: project.path, rev: tip, cacheDir: session.dirs.snapshots, label: `checkout of ${project.name}`, ...owner });
+    const base = await takeBaseCheckout(session, project, tip);
     held.push(base);
     const warnings: string[] = [];
-    const peers = options.peers ? await snapshotPeers(session, project, held, warnings) : [];
+    let peers: PeerMount[] = [];
+    if (options.peers) {
+      const taken = await snapshotPeers(session, project);
+      held.push(...taken.snapshots);
+      warnings.push(...taken.warnings);
+      if (project.peers.length === 0) warnings.push(`--peers: project ${project.name} lists no peers`);
+      peers = taken.mounts;
+    }
     const spec: SandboxSpec = {
       project: { overlay: { lower: [base.dir], upper, work } },
       peers,

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { snapshotCapsOf } from '../../engine/bead-sandbox.js';
 import { OrchError } from '../../errors/index.js';
-import { writeSnapshot, type SizeCaps, type WrittenSnapshot } from '../../snapshot/index.js';
-import type { WorkspaceConfig } from '../../workspace/index.js';
+import { writeSnapshot, type WrittenSnapshot } from '../../snapshot/index.js';
 import { defineAction, withJson, type CommandHost } from '../command.js';
 import { loadWorkspaceFor } from '../context.js';
 import { formatTable } from '../output.js';
@@ -14,13 +14,6 @@ import { formatTable } from '../output.js';
  */
 
 /** The workspace's snapshot caps as writeSnapshot takes them. */
-export function snapshotCapsOf(config: WorkspaceConfig): Partial<SizeCaps> {
-  return {
-    ...(config.snapshot.maxFileBytes === undefined ? {} : { maxFileBytes: config.snapshot.maxFileBytes }),
-    ...(config.snapshot.maxTotalBytes === undefined ? {} : { maxTotalBytes: config.snapshot.maxTotalBytes }),
-  };
-}
-
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
