@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { describeSymlinkEscape } from '../git/symlink-target.js';
 
 /**
  * Pure path rules of the scope guard: which repo-relative paths an agent may
@@ -59,9 +60,8 @@ export function checkPath(path: string): PathProblem[] {
  * above the root nor lands in `.git` or `.shared`. Returns the reason when not.
  */
 export function checkSymlinkTarget(path: string, target: string): string | undefined {
-  if (target === '') return 'empty symlink target';
-  if (target.includes('\0')) return 'NUL in symlink target';
-  if (target.startsWith('/')) return `absolute symlink target ${JSON.stringify(target)}`;
+  const escape = describeSymlinkEscape(path, target);
+  if (escape !== undefined) return escape;
   const resolved = posix.normalize(posix.join(posix.dirname(path), target));
   if (resolved === '..' || resolved.startsWith('../')) return `symlink target ${JSON.stringify(target)} leaves the repo`;
   const parts = resolved.split('/');

@@ -1,4 +1,4 @@
-import { posix } from 'node:path';
+import { describeSymlinkEscape } from '../git/symlink-target.js';
 
 /**
  * Pure checks on the paths and symlinks a sandbox produced: what may become
@@ -28,20 +28,5 @@ export function explainBadPath(path: string): string | undefined {
  * (after a named segment it could climb out of a symlinked directory).
  */
 export function explainEscape(path: string, target: string): string | undefined {
-  if (target === '') return 'empty target';
-  if (target.startsWith('/')) return `absolute target ${target}`;
-  let climbs = 0;
-  let descended = false;
-  for (const segment of target.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment !== '..') {
-      descended = true;
-      continue;
-    }
-    if (descended) return `target ${target} climbs back after descending`;
-    climbs += 1;
-  }
-  const parent = posix.dirname(path);
-  const depth = parent === '.' ? 0 : parent.split('/').length;
-  return climbs > depth ? `target ${target} leaves the repository` : undefined;
+  return describeSymlinkEscape(path, target);
 }

@@ -1,4 +1,4 @@
-import { posix } from 'node:path';
+import { describeSymlinkEscape } from '../git/symlink-target.js';
 
 /**
  * Size caps for peer snapshots and the symlink rule for base checkouts. Pure.
@@ -33,22 +33,5 @@ export function resolveCaps(caps: Partial<SizeCaps> | undefined): SizeCaps {
  * `l/..` the `l` may itself be a symlink, so the lexical normal form would lie.
  */
 export function describeEscape(path: string, target: string): string | undefined {
-  if (target === '') return 'empty symlink target';
-  if (target.includes('\0')) return 'symlink target contains NUL';
-  if (target.startsWith('/')) return `absolute target ${target}`;
-  let climbs = 0;
-  let descended = false;
-  for (const segment of target.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment !== '..') {
-      descended = true;
-      continue;
-    }
-    if (descended) return `target ${target} climbs back after descending`;
-    climbs += 1;
-  }
-  const parent = posix.dirname(path);
-  const depth = parent === '.' ? 0 : parent.split('/').length;
-  if (climbs > depth) return `target ${target} leaves the tree`;
-  return undefined;
+  return describeSymlinkEscape(path, target);
 }

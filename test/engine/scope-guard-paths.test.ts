@@ -25,8 +25,8 @@ describe('scope path rules', () => {
 
   it('judges symlink targets against the link\'s own directory', () => {
     expect(checkSymlinkTarget('a/b/link', '../../x')).toBeUndefined();
-    expect(checkSymlinkTarget('a/b/link', '../../../x')).toContain('leaves the repo');
-    expect(checkSymlinkTarget('a/link', 'b/../../../x')).toContain('leaves the repo');
+    expect(checkSymlinkTarget('a/b/link', '../../../x')).toMatch(/leaves the tree|climbs back/);
+    expect(checkSymlinkTarget('a/link', 'b/../../../x')).toMatch(/leaves the tree|climbs back/);
     expect(checkSymlinkTarget('link', '/etc/passwd')).toContain('absolute');
     expect(checkSymlinkTarget('src/link', '../.GIT')).toContain('.git');
     expect(checkSymlinkTarget('link', './.shared/web/secret')).toContain('.shared');
