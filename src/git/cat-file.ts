@@ -20,7 +20,9 @@ interface Pending {
 
 export class CatFile {
   private readonly child: ReturnType<typeof spawnGit>;
-  private readonly pending: Pending[] = [];
+  /** Requests in flight, answered in order from `head` (a queue without O(n) shifts). */
+  private pending: Pending[] = [];
+  private head = 0;
   private buffer: Buffer = Buffer.alloc(0);
   private closed = false;
   private failure: Error | undefined;
@@ -41,19 +43,30 @@ export class CatFile {
 
   private fail(error: Error): void {
     this.failure ??= error;
-    for (const request of this.pending.splice(0)) request.reject(this.failure);
+    const waiting = this.pending.slice(this.head);
+    this.pending = [];
+    this.head = 0;
+    for (const request of waiting) request.reject(this.failure);
+  }
+
+  private next(): void {
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private drain(): void {
     for (;;) {
-      const request = this.pending[0];
+      const request = this.pending[this.head];
       if (request === undefined) return;
       const newline = this.buffer.indexOf(0x0a);
       if (newline < 0) return;
       const header = this.buffer.subarray(0, newline).toString('utf8');
       if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
         this.buffer = this.buffer.subarray(newline + 1);
-        this.pending.shift();
+        this.next();
         request.resolve(undefined);
         continue;
       }
@@ -66,7 +79,7 @@ export class CatFile {
       if (this.buffer.length < newline + 1 + size + 1) return;
       const data = Buffer.from(this.buffer.subarray(newline + 1, newline + 1 + size));
       this.buffer = this.buffer.subarray(newline + 1 + size + 1);
-      this.pending.shift();
+      this.next();
       request.resolve({ oid, type: type as GitObject['type'], data });
     }
   }
