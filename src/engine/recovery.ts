@@ -34,10 +34,16 @@ export async function recoverWorkspace(session: Session): Promise<void> {
         if (claim.record?.runId !== undefined) liveRuns.add(claim.record.runId);
         continue;
       }
-      const taken = await recoverClaim(repo, claim.name, { holder: session.holder, ttlMs: 60_000, note: 'recovery' });
-      if (!taken.won) continue;
-      await releaseLease(repo, taken.lease);
-      session.bus.emit({ type: 'recovered', at: session.clock.now(), project: project.name, bead: claim.name, detail: `claim of ${claim.record?.holder ?? 'an unknown holder'} (${claim.status}) released; the bead is ready again` });
+      // One claim that cannot be taken over (e.g. its ref lock is still held) must not stop the others.
+      try {
+        const taken = await recoverClaim(repo, claim.name, { holder: session.holder, ttlMs: 60_000, note: 'recovery' });
+        if (!taken.won) continue;
+        await releaseLease(repo, taken.lease);
+        session.bus.emit({ type: 'recovered', at: session.clock.now(), project: project.name, bead: claim.name, detail: `claim of ${claim.record?.holder ?? 'an unknown holder'} (${claim.status}) released; the bead is ready again` });
+      } catch (error) {
+        if (!isOrchError(error)) throw error;
+        session.bus.emit({ type: 'warning', at: session.clock.now(), project: project.name, message: `claim ${claim.name} not recovered: ${error.message}${error.hint === undefined ? '' : ` (${error.hint})`}` });
+      }
     }
   }
   let entries: string[] = [];

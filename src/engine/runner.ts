@@ -22,12 +22,15 @@ export interface RunSummary {
   results: BeadResult[];
 }
 
-/** A bead that did not land is tried at most this often per engine run. */
+/**
+ * A bead that did not land is tried at most this often per engine run (one
+ * runUntilIdle call: `orch run`, or one wake of the watcher, so a bead a
+ * person re-opens runs again however often the watcher has seen it fail).
+ */
 const MAX_ATTEMPTS_PER_RUN = 2;
 
 export class Runner {
   private wave = 0;
-  private readonly attempts = new Map<string, number>();
   private readonly reported = new Set<string>();
   private recovered = false;
 
@@ -40,6 +43,7 @@ export class Runner {
       this.recovered = true;
     }
     const results: BeadResult[] = [];
+    const attempts = new Map<string, number>();
     let waves = 0;
     for (;;) {
       if (options.signal?.aborted === true) break;
@@ -49,14 +53,14 @@ export class Runner {
       });
       this.reportProblems(view.problems);
       const first = view.plan.waves[0];
-      const beads = (first?.beads ?? []).filter((planned) => (this.attempts.get(planned.key) ?? 0) < MAX_ATTEMPTS_PER_RUN);
+      const beads = (first?.beads ?? []).filter((planned) => (attempts.get(planned.key) ?? 0) < MAX_ATTEMPTS_PER_RUN);
       if (beads.length === 0) break;
       const number = ++this.wave;
       waves++;
       session.bus.emit({ type: 'wave-start', at: session.clock.now(), wave: number, beads: beads.map((p) => ({ project: p.bead.project, id: p.bead.id, title: p.bead.title })) });
       const outcomes = await Promise.all(
         beads.map(async (planned) => {
-          this.attempts.set(planned.key, (this.attempts.get(planned.key) ?? 0) + 1);
+          attempts.set(planned.key, (attempts.get(planned.key) ?? 0) + 1);
           try {
             return await runBead(session, { project: session.project(planned.bead.project), bead: planned.bead, wave: number }, options.signal);
           } catch (error) {
@@ -67,7 +71,7 @@ export class Runner {
         }),
       );
       results.push(...outcomes);
-      for (const outcome of outcomes) if (outcome.outcome === 'landed') this.attempts.delete(beadKey({ project: outcome.project, id: outcome.bead }));
+      for (const outcome of outcomes) if (outcome.outcome === 'landed') attempts.delete(beadKey({ project: outcome.project, id: outcome.bead }));
       session.bus.emit({ type: 'wave-end', at: session.clock.now(), wave: number, landed: outcomes.filter((o) => o.outcome === 'landed').length, failed: outcomes.filter((o) => o.outcome !== 'landed' && o.outcome !== 'skipped').length });
       if (options.once === true) break;
     }
