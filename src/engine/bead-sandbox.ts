@@ -5,7 +5,7 @@ import { resolveAgent, type AgentPlan } from '../agents/index.js';
 import type { Bead } from '../beads/index.js';
 import { isOrchError } from '../errors/index.js';
 import { renderLessons } from '../knowledge/index.js';
-import { type PeerMount, type SandboxSpec } from '../sandbox/index.js';
+import { startNetworkProxy, type NetworkProxy, type PeerMount, type ProxyLogEntry, type SandboxSpec } from '../sandbox/index.js';
 import { grantedPeers, readSnapshotFiles, takeCheckout, takeSnapshot, type SizeCaps, type Snapshot } from '../snapshot/index.js';
 import type { ProjectConfig, WorkspaceConfig } from '../workspace/index.js';
 import type { Session } from './session.js';
@@ -25,7 +25,24 @@ export interface PreparedSandbox {
   plan: AgentPlan;
   lessons: string[];
   warnings: string[];
+  /** Requests through the network proxy (network: {allow}), the first NETWORK_LOG_LIMIT of them; `dropped` counts the rest. */
+  network: { log: ProxyLogEntry[]; dropped: number };
   dispose(): Promise<void>;
+}
+
+export const NETWORK_LOG_LIMIT = 1000;
+
+/** The allow-list proxy for one sandbox, its socket in the sandbox's run dir. */
+async function startProxyFor(project: ProjectConfig, dir: string, record: PreparedSandbox['network']): Promise<NetworkProxy | undefined> {
+  if (typeof project.network !== 'object') return undefined;
+  return startNetworkProxy({
+    allow: project.network.allow,
+    socketPath: join(dir, 'proxy.sock'),
+    onLog: (entry) => {
+      if (record.log.length < NETWORK_LOG_LIMIT) record.log.push(entry);
+      else record.dropped += 1;
+    },
+  });
 }
 
 export function newRunId(clockNow: number): string {
@@ -131,6 +148,8 @@ export async function prepareSandbox(
   await mkdir(work, { recursive: true, mode: 0o755 });
   const warnings: string[] = [];
   const toRelease: Snapshot[] = [];
+  const network: PreparedSandbox['network'] = { log: [], dropped: 0 };
+  let proxy: NetworkProxy | undefined;
   try {
     const base = await takeBaseCheckout(session, project, tip);
     toRelease.push(base);
@@ -149,13 +168,14 @@ export async function prepareSandbox(
     });
     warnings.push(...(plan.warnings ?? []));
     await writePlanFiles(orchDir, plan, lessons.text);
+    proxy = await startProxyFor(project, dir, network);
     const spec: SandboxSpec = {
       project: { overlay: { lower: [base.dir], upper, work } },
       peers: peers.mounts,
       orchDir,
       extraRoBinds: (plan.roBinds ?? []).map((bind) => ({ source: bind.host, dest: bind.sandbox })),
       env: { ...allowedEnv(project), ...(plan.env ?? {}) },
-      network: project.network === 'full' ? 'full' : 'none',
+      network: proxy !== undefined ? { proxySocket: proxy.socketPath } : project.network === 'full' ? 'full' : 'none',
     };
     return {
       dir,
@@ -166,12 +186,15 @@ export async function prepareSandbox(
       plan,
       lessons: lessons.ids,
       warnings,
+      network,
       async dispose() {
+        await proxy?.close();
         for (const snapshot of toRelease) snapshot.release();
         await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       },
     };
   } catch (error) {
+    await proxy?.close();
     for (const snapshot of toRelease) snapshot.release();
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw error;

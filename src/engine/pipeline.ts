@@ -154,6 +154,7 @@ function runJson(session: Session, job: BeadJob, runId: string, tip: string, pre
     violations: attempt?.violations ?? [],
     lessons: prepared?.lessons ?? [],
     warnings: prepared?.warnings ?? [],
+    ...(prepared !== undefined && typeof job.project.network === 'object' ? { network: prepared.network } : {}),
   };
 }
 

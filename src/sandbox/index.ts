@@ -1,5 +1,6 @@
 /** The sandbox: a bubblewrap profile, a seccomp filter and a launcher. */
 export { runInSandbox, makePolicy, DEFAULT_AGENT_ID, type SandboxSpec } from './exec.js';
+export { startNetworkProxy, type NetworkProxy, type NetworkProxyOptions, type ProxyLogEntry } from './net-proxy.js';
 export { launchSandbox, type LaunchOptions, type SandboxResult } from './launcher.js';
 export { DEFAULT_LIMITS, type SandboxLimits } from './limits.js';
 export { probeSandbox, probeOverlay, type SandboxProbe, type SandboxProblem, type ProbeOptions } from './probe.js';

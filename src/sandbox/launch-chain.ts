@@ -1,4 +1,5 @@
 import { OrchError } from '../errors/index.js';
+import type { ForwarderStep } from './forwarder.js';
 import { ulimitArgs, type SandboxLimits } from './limits.js';
 import type { OverlayLayers } from './policy.js';
 import { SANDBOX_FDS } from './profile.js';
@@ -33,15 +34,29 @@ export const OVERLAY_SCRIPT = 'set -e; mount_bin=$3; "$mount_bin" -t overlay ove
  * exit 1; the marker tells them apart. A limit that cannot be set stops the
  * launch before the marker.
  */
-export const START_SCRIPT = [
+const LIMIT_STEPS = [
   '[ "$1" = - ] || ulimit -p "$1" 2>/dev/null || ulimit -u "$1" || exit 126',
   '[ "$2" = - ] || ulimit -n "$2" || exit 126',
   '[ "$3" = - ] || ulimit -v "$3" || exit 126',
   '[ "$4" = - ] || ulimit -f "$4" || exit 126',
-  'shift 4',
-  `printf . >&${SANDBOX_FDS.started}`,
-  `exec ${SANDBOX_FDS.started}>&-`,
-  'exec "$@"',
+];
+
+const STARTED_STEPS = [`printf . >&${SANDBOX_FDS.started}`, `exec ${SANDBOX_FDS.started}>&-`, 'exec "$@"'];
+
+export const START_SCRIPT = [...LIMIT_STEPS, 'shift 4', ...STARTED_STEPS].join('; ');
+
+/**
+ * START_SCRIPT with the network forwarder ($5 node, $6 script, $7 port, $8
+ * socket) started in the background after the limits and before the
+ * command. `$(... &)` returns once the forwarder closes its stdout, which it
+ * does after printing `ready` when it listens; anything else stops the launch.
+ */
+export const START_WITH_FORWARDER_SCRIPT = [
+  ...LIMIT_STEPS,
+  'ready=$("$5" -e "$6" "$7" "$8" </dev/null &)',
+  '[ "$ready" = ready ] || { echo "orch: the network forwarder did not start" >&2; exit 126; }',
+  'shift 8',
+  ...STARTED_STEPS,
 ].join('; ');
 
 /** The shell inside the sandbox (/bin is a link into /usr or a bound directory). */
@@ -59,6 +74,8 @@ export interface LaunchChainInput {
   /** The engine's hard limits (default: read from /proc/self/limits); limits are clamped to them. */
   hardLimits?: SandboxLimits;
   overlay?: { layers: OverlayLayers; merged: string };
+  /** Start the network forwarder before the command (network: {allow}). */
+  forwarder?: ForwarderStep;
 }
 
 /** [file, ...args] to spawn. Throws when a needed tool is missing. */
@@ -68,7 +85,12 @@ export function buildLaunchChain(input: LaunchChainInput): [string, ...string[]]
   for (const arg of input.command) {
     if (arg.includes('\0')) throw new OrchError('SANDBOX_UNSAFE', 'a command argument contains a NUL byte');
   }
-  let chain: string[] = [tools.bwrap, '--args', String(SANDBOX_FDS.args), '--', SANDBOX_SH, '-c', START_SCRIPT, 'orch-start', ...ulimitArgs(input.limits, input.hardLimits), ...input.command];
+  const { forwarder } = input;
+  const start =
+    forwarder === undefined
+      ? [START_SCRIPT, 'orch-start', ...ulimitArgs(input.limits, input.hardLimits)]
+      : [START_WITH_FORWARDER_SCRIPT, 'orch-start', ...ulimitArgs(input.limits, input.hardLimits), forwarder.node, forwarder.script, String(forwarder.port), forwarder.socket];
+  let chain: string[] = [tools.bwrap, '--args', String(SANDBOX_FDS.args), '--', SANDBOX_SH, '-c', ...start, ...input.command];
   if (input.overlay !== undefined) {
     if (tools.unshare === undefined || tools.mount === undefined) {
       throw new OrchError('SANDBOX_UNAVAILABLE', 'an overlay sandbox needs unshare and mount (util-linux)', { hint: 'install util-linux, or use a plain checkout' });

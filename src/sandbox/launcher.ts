@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { OrchError } from '../errors/index.js';
 import { spawnProcess, type SpawnOptions } from '../sys/process.js';
 import { closeInheritableDescriptors } from './descriptors.js';
+import { DEFAULT_FORWARDER } from './forwarder.js';
 import { buildSandboxFiles } from './etc-files.js';
 import { resolveSandboxIdentity, type HostIdentity } from './identity.js';
 import { buildLaunchChain } from './launch-chain.js';
@@ -119,6 +120,7 @@ export async function launchSandbox(policy: SandboxPolicy, command: readonly str
       tools,
       command,
       limits: options.limits ?? DEFAULT_LIMITS,
+      ...(typeof policy.network === 'object' ? { forwarder: DEFAULT_FORWARDER } : {}),
       ...('overlay' in policy.project && merged !== undefined ? { overlay: { layers: policy.project.overlay, merged } } : {}),
     });
     return await runChain(chain, { stdio: descriptorsFor(policy, args, seccomp, options.input), identity, options });

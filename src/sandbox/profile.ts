@@ -1,4 +1,5 @@
 import { AGENT_USER, HOST_ETC_ALLOW_LIST, HOST_ETC_FOR_NETWORK, HOST_ETC_FULL_NETWORK } from './etc-files.js';
+import { proxyEnvironment } from './forwarder.js';
 import { SANDBOX_PATHS, assertNoNul, validatePolicy, type SandboxPolicy } from './policy.js';
 
 /**
@@ -66,7 +67,7 @@ function environmentArgs(policy: SandboxPolicy): string[] {
   env.USER = AGENT_USER;
   env.LOGNAME = AGENT_USER;
   env.TMPDIR = '/tmp';
-  if (typeof policy.network === 'object') env.ORCH_PROXY_SOCKET = SANDBOX_PATHS.proxySocket;
+  if (typeof policy.network === 'object') Object.assign(env, proxyEnvironment(), { ORCH_PROXY_SOCKET: SANDBOX_PATHS.proxySocket });
   const out = ['--clearenv'];
   for (const name of Object.keys(env).sort()) out.push('--setenv', name, env[name] ?? '');
   return out;
