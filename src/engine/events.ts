@@ -5,6 +5,19 @@
 
 export type BeadOutcome = 'landed' | 'rejected' | 'failed' | 'conflict' | 'lost-claim' | 'skipped';
 
+/** How one bead's attempt ended: what the runner returns and `bead-finished` carries. */
+export interface BeadResult {
+  project: string;
+  bead: string;
+  runId: string;
+  outcome: BeadOutcome;
+  reason?: string;
+  /** The landing commit. */
+  commit?: string;
+  /** The attempt's commit in refs/orch/runs/<bead>. */
+  runCommit?: string;
+}
+
 export type EngineEvent =
   | { type: 'engine-start'; at: number; projects: string[]; mode: 'run' | 'watch' }
   | { type: 'engine-stop'; at: number; reason: string }
@@ -17,19 +30,7 @@ export type EngineEvent =
   | { type: 'bead-started'; at: number; wave: number; project: string; bead: string; runId: string }
   | { type: 'bead-output'; at: number; project: string; bead: string; runId: string; chunk: string }
   | { type: 'bead-gate'; at: number; project: string; bead: string; runId: string; ok: boolean }
-  | {
-      type: 'bead-finished';
-      at: number;
-      wave: number;
-      project: string;
-      bead: string;
-      runId: string;
-      outcome: BeadOutcome;
-      reason?: string;
-      commit?: string;
-      runCommit?: string;
-      leftBehind?: string[];
-    }
+  | ({ type: 'bead-finished'; at: number; wave: number; leftBehind?: string[] } & BeadResult)
   | { type: 'lesson-proposed'; at: number; project: string; bead: string; slug: string; accepted: boolean; reason?: string }
   | { type: 'trigger'; at: number; project: string; reason: string }
   | { type: 'idle'; at: number };

@@ -12,7 +12,9 @@ import { runInSandbox, type SandboxResult } from '../sandbox/index.js';
 import type { ProjectConfig } from '../workspace/index.js';
 import { failBead, landBead, toGitChanges, BEADS_PREFIX } from './bead-landing.js';
 import { newRunId, prepareSandbox, type PreparedSandbox } from './bead-sandbox.js';
-import type { BeadOutcome } from './events.js';
+import type { BeadResult } from './events.js';
+
+export type { BeadResult } from './events.js';
 import { checkScope, describeViolations } from './scope-guard.js';
 import type { Session } from './session.js';
 
@@ -28,15 +30,6 @@ export interface BeadJob {
   wave: number;
 }
 
-export interface BeadResult {
-  project: string;
-  bead: string;
-  runId: string;
-  outcome: BeadOutcome;
-  reason?: string;
-  commit?: string;
-  runCommit?: string;
-}
 
 /** Slack on top of the project's timeout before a claim counts as expired. */
 const LEASE_SLACK_MS = 5 * 60_000;
