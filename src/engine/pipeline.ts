@@ -13,10 +13,10 @@ import type { ProjectConfig } from '../workspace/index.js';
 import { failBead, landBead, toGitChanges, BEADS_PREFIX } from './bead-landing.js';
 import { newRunId, prepareSandbox, type PreparedSandbox } from './bead-sandbox.js';
 import type { BeadResult } from './events.js';
-
-export type { BeadResult } from './events.js';
 import { checkScope, describeViolations } from './scope-guard.js';
 import type { Session } from './session.js';
+
+export type { BeadResult } from './events.js';
 
 /**
  * One bead, start to landing (SPEC §3.3): claim, prepare, run the agent,
