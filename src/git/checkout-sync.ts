@@ -14,7 +14,7 @@ import type { PathStatus } from './worktree-status.js';
  * uncommitted change. Runs while this process holds the worktree's
  * index.lock; the new index is built in a temp file (git's own
  * update-index / checkout-index, so filters and index extensions are
- * handled by git) that the caller renames over the lock.
+ * handled by git) that the caller puts in place (replaceHeld or renameOver).
  */
 
 export type LeftReason = 'staged' | 'modified' | 'untracked' | 'unmerged';

@@ -40,11 +40,20 @@ export interface LandRequest {
   durable?: boolean;
   /**
    * How long index.lock stays held after the index and branch moved (default
-   * 20 ms), so a person's `git commit` that read the old index just before
+   * 10 ms), so a person's `git commit` that read the old index just before
    * fails to lock it instead of writing the old index back.
    */
   settleMs?: number;
+  /** Called synchronously as a checked-out landing passes each stage (progress; crash tests stop it there). */
+  onStep?: (step: LandStep) => void;
 }
+
+/**
+ * locked: index.lock and the branch lock held; prepared: working files
+ * written, new index ready; index: new index in place, branch not moved;
+ * branch: branch moved, index.lock still held while settling.
+ */
+export type LandStep = 'locked' | 'prepared' | 'index' | 'branch';
 
 export type LandResult =
   | {
@@ -110,6 +119,7 @@ export async function land(repo: Repo, request: LandRequest): Promise<LandResult
       // Hold the branch too, so it cannot move while the index and files are prepared.
       branch = await repo.refs.lock(ref);
       if (branch.current !== tip) continue;
+      request.onStep?.('locked');
       const diff = await diffTrees(repo.objects, tipTree, tree);
       const status = await readStatus(worktree, diff.map((change) => change.path));
       const plan = planCheckout(diff, status, (change) => change.before);
@@ -120,19 +130,22 @@ export async function land(repo: Repo, request: LandRequest): Promise<LandResult
         await rollbackCheckout(worktree, held, diff);
         throw error;
       }
+      request.onStep?.('prepared');
       // The new index goes in first, while index.lock stays held; then the branch moves. A person's
       // `git commit` reads HEAD before the index, so one that sees the new HEAD sees the new index;
       // one that read the old index earlier cannot write it back while the lock is held, and the
       // lock is held a little longer (settleMs) for such a commit to give up. The journal stays
       // until both are done, so a crash in between is undone by recoverLandings.
       replaceHeld(held, prepared.temp);
+      request.onStep?.('index');
       try {
         branch.update(commit, { durable, reflog: { ...reflog, alsoTo: [join(worktree.gitDir, 'logs/HEAD')] } });
       } catch (error) {
         await rollbackCheckout(worktree, held, diff);
         throw error;
       }
-      await repo.clock.sleep(request.settleMs ?? 20);
+      request.onStep?.('branch');
+      await repo.clock.sleep(request.settleMs ?? 10);
       return { ...landed, checkout: prepared.report };
     } finally {
       branch?.release();

@@ -17,11 +17,16 @@ export interface HeldLock {
   /** The file the lock protects. */
   readonly target: string;
   readonly lockPath: string;
-  readonly fd: number;
+  /** An open descriptor of the lock file, or undefined for a holder link (lock-holder.ts), whose content goes in a temp file. */
+  readonly fd: number | undefined;
   readonly ino: number;
   /** A journal naming this lock (see lock-journal.ts), removed with the lock. */
   journal?: string;
   done: boolean;
+}
+
+export function isEexist(error: unknown): boolean {
+  return errno(error) === 'EEXIST';
 }
 
 function errno(error: unknown): string | undefined {
@@ -37,7 +42,7 @@ function conflictOfPath(path: string, cause: unknown): OrchError {
 }
 
 /** Run `create` for a file in `path`'s directory, recreating the directory if git pruned it meanwhile. */
-function inDirectory<T>(path: string, create: () => T): T {
+export function inDirectory<T>(path: string, create: () => T): T {
   for (let attempt = 0; ; attempt++) {
     try {
       return create();
@@ -56,43 +61,6 @@ function inDirectory<T>(path: string, create: () => T): T {
       throw error;
     }
   }
-}
-
-/**
- * Take `<target>.lock` (O_CREAT|O_EXCL), creating missing parent
- * directories; 'busy' when it exists. Like git's, the lock stays empty until
- * its content is written (no data block is allocated for a lock that is
- * only held, which matters on file systems mounted with online discard).
- */
-export function tryLock(target: string): HeldLock | 'busy' {
-  const lockPath = `${target}.lock`;
-  const fd = inDirectory(lockPath, () => {
-    try {
-      return openSync(lockPath, 'wx', 0o644);
-    } catch (error) {
-      if (errno(error) === 'EEXIST') return 'busy' as const;
-      throw error;
-    }
-  });
-  if (fd === 'busy') return 'busy';
-  return { target, lockPath, fd, ino: fstatSync(fd).ino, done: false };
-}
-
-/**
- * Remove `<target>.lock` if it is still empty `emptyForMs` after it was
- * made: its creator died before writing (git and orch write a new value at
- * once; a lock held only to delete is held for microseconds).
- */
-export function breakAbandonedLock(target: string, emptyForMs: number, now = Date.now()): boolean {
-  const lockPath = `${target}.lock`;
-  let info;
-  try {
-    info = statSync(lockPath);
-  } catch {
-    return false;
-  }
-  if (info.size !== 0 || now - info.mtimeMs < emptyForMs) return false;
-  return moveAsideIf(lockPath, info.ino);
 }
 
 /**
@@ -132,37 +100,51 @@ function finish(lock: HeldLock): void {
   if (lock.journal !== undefined) unlinkQuietly(lock.journal);
 }
 
-/** Write `content` into the lock and rename it over the target. */
+/** Write `content` into the lock (or a temp file beside it) and rename it over the target. */
 export function commitLock(lock: HeldLock, content: string | Uint8Array, durable = false): void {
   if (lock.done) throw new OrchError('INTERNAL', `lock ${lock.lockPath} already released`);
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  const source = lock.fd === undefined ? join(dirname(lock.target), `.orch-new-${process.pid}-${randomBytes(6).toString('hex')}`) : lock.lockPath;
+  let fd = lock.fd;
   try {
-    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    fd ??= openSync(source, 'wx', 0o644);
     let offset = 0;
-    while (offset < bytes.length) offset += writeSync(lock.fd, bytes, offset);
-    if (durable) fsyncSync(lock.fd);
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+    if (durable) fsyncSync(fd);
+    if (lock.fd === undefined) closeSync(fd);
   } catch (error) {
+    if (lock.fd === undefined) {
+      if (fd !== undefined) closeSync(fd);
+      unlinkQuietly(source);
+    }
     releaseLock(lock);
     throw error;
   }
-  renameOver(lock, lock.lockPath, durable);
+  renameOver(lock, source, durable);
 }
 
 /**
  * Rename `source` (the lock itself, or a file prepared beside it) over the
- * target. Refuses when our lock file was taken away (a stale-lock breaker
- * removed it while this process was stopped), so a stranger's lock is never
- * committed.
+ * target, then let the lock go. Refuses when our lock file was taken away (a
+ * stale-lock breaker removed it while this process was stopped), so a
+ * stranger's lock is never committed.
  */
 export function renameOver(lock: HeldLock, source: string, durable = false): void {
-  closeSync(lock.fd);
+  if (lock.fd !== undefined) closeSync(lock.fd);
   lock.done = true;
   if (!stillOurs(lock)) {
     if (source !== lock.lockPath) unlinkQuietly(source);
     finish(lock);
     throw new OrchError('INTERNAL', `lock ${lock.lockPath} was removed while held; nothing written`, { data: { path: lock.lockPath } });
   }
-  if (source !== lock.lockPath) renameSync(source, lock.lockPath);
-  renameSync(lock.lockPath, lock.target);
+  if (lock.fd === undefined) {
+    // A holder link: the content goes straight over the target, then the link is dropped.
+    renameSync(source, lock.target);
+    unlinkQuietly(lock.lockPath);
+  } else {
+    if (source !== lock.lockPath) renameSync(source, lock.lockPath);
+    renameSync(lock.lockPath, lock.target);
+  }
   if (durable) syncDirectory(dirname(lock.target));
   finish(lock);
 }
@@ -185,7 +167,7 @@ export function replaceHeld(lock: HeldLock, source: string): void {
 export function releaseLock(lock: HeldLock): void {
   if (lock.done) return;
   lock.done = true;
-  closeSync(lock.fd);
+  if (lock.fd !== undefined) closeSync(lock.fd);
   if (stillOurs(lock)) unlinkQuietly(lock.lockPath);
   finish(lock);
 }
@@ -234,7 +216,7 @@ export function breakStaleLock(target: string, staleMs: number, now: number): bo
  * is moved aside first and checked; if a fresh lock was taken in between, it
  * is put back.
  */
-function moveAsideIf(lockPath: string, ino: number): boolean {
+export function moveAsideIf(lockPath: string, ino: number): boolean {
   // A leading '.' and a '.lock' ending: git's ref iteration skips such names.
   const aside = join(dirname(lockPath), `.stale-${randomBytes(6).toString('hex')}-${basename(lockPath)}`);
   try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { releaseLock, tryLockRecorded, unlinkQuietly, type HeldLock } from './lock-file.js';
@@ -41,12 +41,16 @@ export function indexTempName(): string {
   return `.orch-index-${tag()}`;
 }
 
+/**
+ * Written whole (temp + rename) but not fsynced: the journal is for a killed
+ * process, whose writes the kernel keeps; after a power loss, when it could
+ * be lost, nothing of orch is running and a left lock is reported by git.
+ */
 function writeJournal(path: string, journal: LockJournal): void {
   const temp = `${path}.tmp`;
   const fd = openSync(temp, 'w', 0o644);
   try {
     writeSync(fd, JSON.stringify(journal));
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { OrchError } from '../errors/index.js';
 import { systemClock, type Clock } from '../sys/clock.js';
 import { git } from './exec.js';
-import { breakAbandonedLock, breakStaleLock, commitLock, lockAge, releaseLock, tryLock, type HeldLock } from './lock-file.js';
+import { breakStaleLock, commitLock, lockAge, releaseLock, type HeldLock } from './lock-file.js';
+import { LockHolder, breakDeadHolderLock } from './lock-holder.js';
 import { breakDeadLocks, takeJournaledLock } from './lock-journal.js';
 import { PackedRefsReader } from './packed-refs.js';
 import { checkRefName } from './ref-name.js';
@@ -26,7 +27,7 @@ export interface RefStoreOptions {
   clock?: Clock;
   /** How long to wait for a busy `<ref>.lock` before giving up (default 2000 ms; git waits 100). */
   lockTimeoutMs?: number;
-  /** A `refs/orch/**` lock older than this is a crashed writer's and is removed (default 30 s). */
+  /** A `refs/orch/**` lock not taken by an orch holder link and older than this is abandoned (default 30 s). */
   staleLockMs?: number;
 }
 
@@ -36,9 +37,6 @@ export interface CasOptions {
   /** Append to the ref's reflog (and these extra reflogs, e.g. a worktree's logs/HEAD) if they exist. */
   reflog?: ReflogEntry & { alsoTo?: readonly string[] };
 }
-
-/** An empty refs/orch lock this old was left by an orch killed between taking and writing it. */
-const ABANDONED_EMPTY_MS = 2000;
 
 type Busy = { busy: 'ref' | 'packed-refs' };
 
@@ -57,6 +55,7 @@ export class RefStore {
   private readonly clock: Clock;
   private readonly lockTimeoutMs: number;
   private readonly staleLockMs: number;
+  private readonly holder: LockHolder;
 
   /** `commonDir`: the repository's common git dir (where shared refs live). */
   constructor(readonly repo: string, readonly commonDir: string, options: RefStoreOptions = {}) {
@@ -64,6 +63,7 @@ export class RefStore {
     this.clock = options.clock ?? systemClock;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 2000;
     this.staleLockMs = options.staleLockMs ?? 30_000;
+    this.holder = new LockHolder(commonDir);
   }
 
   private pathOf(ref: string): string {
@@ -166,16 +166,11 @@ export class RefStore {
       const now = Date.now();
       const elapsed = this.clock.now() - started;
       const target = this.pathOf(attempt.busy === 'ref' ? ref : 'packed-refs');
-      if (attempt.busy === 'packed-refs') {
-        // Only ever held empty by orch (and briefly by git before it writes): empty for long means abandoned.
-        if (breakAbandonedLock(target, this.staleLockMs, now)) continue;
-      } else if (ref.startsWith('refs/orch/')) {
-        // Only orch writes here: empty for seconds, or any lock older than staleLockMs, is a dead writer's.
-        if (breakAbandonedLock(target, ABANDONED_EMPTY_MS, now) || breakStaleLock(target, this.staleLockMs, now)) continue;
-      } else if (breakDeadLocks(this.commonDir) > 0) {
-        // A branch: only a lock a dead orch provably left (its journal) is removed.
-        continue;
-      }
+      // A lock a dead orch provably left (a link to its holder file, or named in its journal) goes at once.
+      if (breakDeadHolderLock(target, this.commonDir)) continue;
+      if (attempt.busy === 'ref' && !ref.startsWith('refs/orch/') && breakDeadLocks(this.commonDir) > 0) continue;
+      // Under refs/orch/ only orch writes: any other lock there older than staleLockMs is abandoned.
+      if (attempt.busy === 'ref' && ref.startsWith('refs/orch/') && breakStaleLock(target, this.staleLockMs, now)) continue;
       if (elapsed > this.lockTimeoutMs) {
         const path = `${target}.lock`;
         throw new OrchError('LOCK_HELD', `${path} is held by another git or orch process`, {
@@ -188,12 +183,13 @@ export class RefStore {
   }
 
   /**
-   * orch's own refs are held for microseconds and a stale lock there is
-   * broken by age; a lock on a ref the person shares (a branch) is
-   * journaled, so only a provably dead orch's lock is ever removed.
+   * orch's own refs are locked by holder links (lock-holder.ts); a ref the
+   * person shares (a branch) by a journaled lock (lock-journal.ts), which a
+   * landing may hold for a while. Either way only a provably dead orch's
+   * lock is ever removed.
    */
   private takeLock(ref: string): HeldLock | 'busy' {
-    return ref.startsWith('refs/orch/') ? tryLock(this.pathOf(ref)) : takeJournaledLock(this.pathOf(ref), this.commonDir);
+    return ref.startsWith('refs/orch/') ? this.holder.tryLock(this.pathOf(ref)) : takeJournaledLock(this.pathOf(ref), this.commonDir);
   }
 
   private readUnderLock(ref: string): RefValue {
@@ -224,7 +220,7 @@ export class RefStore {
       }
       // Delete. Hold packed-refs.lock while looking, so a concurrent
       // `git pack-refs` cannot pack the loose value we are about to remove.
-      packedLock = tryLock(this.pathOf('packed-refs'));
+      packedLock = this.holder.tryLock(this.pathOf('packed-refs'));
       if (packedLock === 'busy') return { busy: 'packed-refs' };
       if (!this.packed.read().has(ref)) {
         unlinkSync(this.pathOf(ref));

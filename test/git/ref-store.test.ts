@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isOrchError } from '../../src/errors/index.js';
@@ -102,20 +103,52 @@ describe('RefStore.cas', () => {
     expect((error as { data: { path: string } }).data.path).toBe(join(repo.commonDir, `${ref}.lock`));
   });
 
-  it('removes a crashed writer\'s stale lock under refs/orch/, never under refs/heads/', async () => {
-    const { repo, a } = await setup({ lockTimeoutMs: 100, staleLockMs: 1000 });
+  it('removes a lock a killed orch left (a link to its holder file) at once; others only when stale; never a branch lock', async () => {
+    const { repo, a } = await setup({ lockTimeoutMs: 100 });
+    const aged = (path: string, ageMs: number): void => {
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, '');
+      const then = new Date(Date.now() - ageMs);
+      utimesSync(path, then, then);
+    };
+    // A killed orch's lock: a hard link to its holder file.
+    const dead = spawnSync('true').pid;
+    const holder = join(repo.commonDir, `orch-held.${dead}-0`);
+    writeFileSync(holder, '');
     mkdirSync(join(repo.commonDir, 'refs/orch/locks'), { recursive: true });
-    const stale = join(repo.commonDir, 'refs/orch/locks/s.lock');
-    writeFileSync(stale, '');
-    const old = new Date(Date.now() - 5000);
-    utimesSync(stale, old, old);
+    linkSync(holder, join(repo.commonDir, 'refs/orch/locks/s.lock'));
+    linkSync(holder, join(repo.commonDir, 'packed-refs.lock'));
     expect(await repo.refs.cas('refs/orch/locks/s', null, a)).toEqual({ ok: true });
-    const branchLock = join(repo.commonDir, 'refs/heads/main.lock');
-    writeFileSync(branchLock, '');
-    utimesSync(branchLock, old, old);
-    const error = await repo.refs.cas('refs/heads/main', a, a).catch((e: unknown) => e);
-    expect(isOrchError(error, 'LOCK_HELD')).toBe(true);
-    expect(strayLocks(join(repo.commonDir, 'refs/orch'))).toEqual([]);
+    expect(await repo.refs.cas('refs/orch/locks/s', a, null)).toEqual({ ok: true });
+    expect(existsSync(join(repo.commonDir, 'packed-refs.lock'))).toBe(false);
+    // A live process's holder link is left alone.
+    const live = join(repo.commonDir, `orch-held.${process.ppid}-0`);
+    writeFileSync(live, '');
+    linkSync(live, join(repo.commonDir, 'refs/orch/locks/u.lock'));
+    expect(isOrchError(await repo.refs.cas('refs/orch/locks/u', null, a).catch((e: unknown) => e), 'LOCK_HELD')).toBe(true);
+    // Any other lock under refs/orch/ goes only after staleLockMs (30 s by default).
+    aged(join(repo.commonDir, 'refs/orch/locks/t.lock'), 3000);
+    expect(isOrchError(await repo.refs.cas('refs/orch/locks/t', null, a).catch((e: unknown) => e), 'LOCK_HELD')).toBe(true);
+    const patient = await openRepo(repo.path, { lockTimeoutMs: 100, staleLockMs: 1000 });
+    open.push(patient);
+    expect(await patient.refs.cas('refs/orch/locks/t', null, a)).toEqual({ ok: true });
+    // A branch lock is the person's git's unless a journal proves a dead orch left it.
+    aged(join(repo.commonDir, 'refs/heads/main.lock'), 60_000);
+    expect(isOrchError(await patient.refs.cas('refs/heads/main', a, a).catch((e: unknown) => e), 'LOCK_HELD')).toBe(true);
+    expect(existsSync(join(repo.commonDir, 'refs/heads/main.lock'))).toBe(true);
+  });
+
+  it('removes a branch lock whose journal shows a dead orch holder', async () => {
+    const { repo, a, b } = await setup({ lockTimeoutMs: 200 });
+    const lockPath = join(repo.commonDir, 'refs/heads/main.lock');
+    writeFileSync(lockPath, '');
+    const dead = spawnSync('true').pid;
+    writeFileSync(
+      join(repo.commonDir, `orch-lock.${dead}-0123456789ab.json`),
+      JSON.stringify({ pid: dead, host: hostname(), ino: statSync(lockPath).ino, lockPath, temp: join(repo.commonDir, 'refs/heads/.orch-lock-x') }),
+    );
+    expect(await repo.refs.cas('refs/heads/main', b, a)).toEqual({ ok: true });
+    expect(existsSync(join(repo.commonDir, `orch-lock.${dead}-0123456789ab.json`))).toBe(false);
   });
 
   it('refuses names git would refuse and a ref that collides with a directory', async () => {
