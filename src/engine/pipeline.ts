@@ -194,20 +194,20 @@ export async function runBead(session: Session, job: BeadJob, signal?: AbortSign
 
     if (attempt !== undefined && attempt.lessons.length > 0) await handOff(session, job, attempt.lessons);
     if (attempt?.verdict === 'ok') {
-      const landed = await landBead(repo, { project: job.project.name, beadId: job.bead.id, title: job.bead.title, branch: job.project.branch, base: tip, beadText: current.text, changes: attempt.landChanges, runCommit: recorded.commit, wave: job.wave });
+      const landed = await session.commits.run(repo.path, () => landBead(repo, { project: job.project.name, beadId: job.bead.id, title: job.bead.title, branch: job.project.branch, base: tip, beadText: current.text, changes: attempt.landChanges, runCommit: recorded.commit, wave: job.wave }));
       if (landed.kind === 'landed') {
         const left = landed.checkout?.leftBehind ?? [];
         return finish({ ...base, outcome: 'landed', commit: landed.commit, runCommit: recorded.commit }, left.length > 0 ? { leftBehind: left.map((l) => `${l.path} (${l.reason})`) } : {});
       }
       if (landed.kind === 'busy') return finish({ ...base, outcome: 'failed', reason: `the index stayed locked (${landed.path}); the bead will run again`, runCommit: recorded.commit });
       const reason = `merge conflict on ${landed.paths.join(', ')}`;
-      await markFailed(repo, job, landed.tip, reason, recorded.commit);
+      await markFailed(session, repo, job, landed.tip, reason, recorded.commit);
       return finish({ ...base, outcome: 'conflict', reason, runCommit: recorded.commit });
     }
     const reason = error ?? attempt?.reason ?? 'failed';
     // An environment problem (no bwrap, an unreachable run dir, git missing) is not the bead's fault: it stays open.
     if (environmentProblem) return finish({ ...base, outcome: 'failed', reason: `${reason} (the bead stays open)`, runCommit: recorded.commit });
-    await markFailed(repo, job, tip, reason, recorded.commit);
+    await markFailed(session, repo, job, tip, reason, recorded.commit);
     return finish({ ...base, outcome: attempt?.verdict === 'rejected' ? 'rejected' : 'failed', reason, runCommit: recorded.commit });
   } finally {
     await releaseLease(repo, lease).catch(() => undefined);
@@ -215,10 +215,10 @@ export async function runBead(session: Session, job: BeadJob, signal?: AbortSign
   }
 }
 
-async function markFailed(repo: Repo, job: BeadJob, base: string, reason: string, runCommit: string | undefined): Promise<void> {
+async function markFailed(session: Session, repo: Repo, job: BeadJob, base: string, reason: string, runCommit: string | undefined): Promise<void> {
   const current = await readBeadAt(repo, base, job);
   if (current === undefined || current.bead.status !== 'open') return;
-  await failBead(repo, { project: job.project.name, beadId: job.bead.id, branch: job.project.branch, base, beadText: current.text, reason, runCommit, wave: job.wave });
+  await session.commits.run(repo.path, () => failBead(repo, { project: job.project.name, beadId: job.bead.id, branch: job.project.branch, base, beadText: current.text, reason, runCommit, wave: job.wave }));
 }
 
 async function handOff(session: Session, job: BeadJob, lessons: { path: string; content: Buffer }[]): Promise<void> {

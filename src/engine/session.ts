@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { OrchError } from '../errors/index.js';
+import { CommitQueue } from '../git/commit-queue.js';
 import { openRepo, type Repo } from '../git/repo.js';
 import { resolveSandboxIdentity, type HostIdentity } from '../sandbox/index.js';
 import { systemClock, type Clock } from '../sys/clock.js';
@@ -31,6 +32,8 @@ export class Session {
   readonly holder: string;
   readonly host = hostname();
   readonly identity: HostIdentity | undefined;
+  /** Every commit orch makes on a project branch goes through here: one writer per repo, fair across repos. */
+  readonly commits = new CommitQueue();
   private readonly repos = new Map<string, Promise<Repo>>();
 
   constructor(
