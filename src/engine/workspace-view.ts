@@ -1,4 +1,4 @@
-import { beadKey, buildGraph, deriveState, planWaves, readySet, type Bead, type BeadGraph, type BeadProblem, type DerivedState, type WavePlan } from '../beads/index.js';
+import { beadKey, deriveState, planWaves, readySet, type Bead, type BeadGraph, type BeadProblem, type DerivedState, type WavePlan } from '../beads/index.js';
 import { listClaims, type NamedLease } from '../git/claims-and-locks.js';
 import { buildCatalogGraph, type ProjectBeads } from './catalog.js';
 import type { Session } from './session.js';
@@ -73,9 +73,4 @@ function dedupeProblems(problems: readonly BeadProblem[]): BeadProblem[] {
 
 export function stateOf(view: WorkspaceView, bead: Bead): DerivedState {
   return deriveState(view.graph, beadKey(bead), view.claimed);
-}
-
-/** A graph of one project set, for tests and callers that already hold beads. */
-export function graphOf(beadsByProject: ReadonlyMap<string, readonly Bead[]>): BeadGraph {
-  return buildGraph(beadsByProject);
 }
