@@ -91,8 +91,8 @@ export function registerDemo(program: Command, host: CommandHost): void {
           '',
           'Where to look:',
           `  git -C ${join(root, 'api')} log --stat          one commit per bead, trailers Bead:, Run:, Wave:`,
-          `  orch --workspace ${root} log docs-b5ue --output   the rejected bead: its run record and kept work`,
-          `  orch --workspace ${root} status                   projects, claims, last runs`,
+          `  npx orch --workspace ${root} log docs-b5ue --output   the rejected bead: its run record and kept work`,
+          `  npx orch --workspace ${root} status                   projects, claims, last runs`,
           `  git -C ${join(root, 'knowledge')} log --graph --oneline   lessons arrive only as reviewed merges`,
         ].join('\n'),
       );
