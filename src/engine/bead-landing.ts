@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { setBeadFields } from '../beads/index.js';
 import { landingTrailers } from '../git/commit-message.js';
 import { land, type LandResult } from '../git/landing.js';
 import type { Repo } from '../git/repo.js';
 import type { Change as GitChange } from '../git/tree-builder.js';
-import type { Change as CollectedChange } from '../sandbox/collect.js';
+import type { CollectedChange } from './scope-guard.js';
 
 /**
  * From collected sandbox changes to git changes, and the two kinds of
@@ -14,14 +13,11 @@ import type { Change as CollectedChange } from '../sandbox/collect.js';
 
 export const BEADS_PREFIX = '.agents/beads/';
 
-export async function toGitChanges(changes: readonly CollectedChange[]): Promise<GitChange[]> {
-  const out: GitChange[] = [];
-  for (const change of changes) {
-    if (change.kind === 'delete') out.push({ kind: 'delete', path: change.path });
-    else if (change.kind === 'symlink') out.push({ kind: 'write', path: change.path, content: change.target, mode: '120000' });
-    else out.push({ kind: 'write', path: change.path, content: await readFile(change.absPath), mode: change.mode });
-  }
-  return out;
+/** A collected change (content already read) as the git layer writes it. */
+export function toGitChange(change: CollectedChange): GitChange {
+  if (change.kind === 'delete') return { kind: 'delete', path: change.path };
+  if (change.kind === 'symlink') return { kind: 'write', path: change.path, content: change.target ?? '', mode: '120000' };
+  return { kind: 'write', path: change.path, content: change.content ?? Buffer.alloc(0), mode: change.mode === 0o100755 ? '100755' : '100644' };
 }
 
 export interface LandBeadRequest {

@@ -7,10 +7,11 @@ import { releaseLease, type Lease } from '../git/leases.js';
 import type { Repo } from '../git/repo.js';
 import { recordRun } from '../git/run-records.js';
 import { handOffAgentLessons } from '../knowledge/index.js';
-import { collectFromUpper, type Change as CollectedChange } from '../sandbox/collect.js';
+import { collectFromUpper } from '../sandbox/collect.js';
+import type { Change as GitChange } from '../git/tree-builder.js';
 import { runInSandbox, type SandboxResult } from '../sandbox/index.js';
 import type { ProjectConfig } from '../workspace/index.js';
-import { failBead, landBead, toGitChanges, BEADS_PREFIX } from './bead-landing.js';
+import { failBead, landBead, toGitChange, BEADS_PREFIX } from './bead-landing.js';
 import { newRunId, prepareSandbox, type PreparedSandbox } from './bead-sandbox.js';
 import type { BeadResult } from './events.js';
 import { checkScope, describeViolations } from './scope-guard.js';
@@ -64,12 +65,14 @@ interface Attempt {
   startedAt: number;
   agent: SandboxResult | undefined;
   gate: SandboxResult | undefined;
-  changes: CollectedChange[];
+  /** What the agent produced (read before the gate ran): the run record's work/. */
+  work: GitChange[];
+  changedPaths: { path: string; kind: string }[];
   verdict: 'ok' | 'rejected' | 'failed';
   reason: string | undefined;
   violations: { path: string; rule: string; detail: string }[];
   lessons: { path: string; content: Buffer }[];
-  landChanges: Awaited<ReturnType<typeof toGitChanges>>;
+  landChanges: GitChange[];
   log: string[];
 }
 
@@ -80,7 +83,7 @@ function exitText(result: SandboxResult): string {
 }
 
 async function runAttempt(session: Session, job: BeadJob, prepared: PreparedSandbox, runId: string, signal: AbortSignal | undefined): Promise<Attempt> {
-  const attempt: Attempt = { startedAt: session.clock.now(), agent: undefined, gate: undefined, changes: [], verdict: 'failed', reason: undefined, violations: [], lessons: [], landChanges: [], log: [] };
+  const attempt: Attempt = { startedAt: session.clock.now(), agent: undefined, gate: undefined, work: [], changedPaths: [], verdict: 'failed', reason: undefined, violations: [], lessons: [], landChanges: [], log: [] };
   const emitOutput = (chunk: string): void => {
     attempt.log.push(chunk);
     session.bus.emit({ type: 'bead-output', at: session.clock.now(), project: job.project.name, bead: job.bead.id, runId, chunk });
@@ -89,19 +92,25 @@ async function runAttempt(session: Session, job: BeadJob, prepared: PreparedSand
   session.bus.emit({ type: 'bead-started', at: session.clock.now(), wave: job.wave, project: job.project.name, bead: job.bead.id, runId });
   attempt.agent = await runInSandbox(prepared.spec, prepared.plan.command, launch);
   const collected = await collectFromUpper(prepared.upper, prepared.baseFiles);
-  attempt.changes = collected.changes;
-  const contents = await Promise.all(collected.changes.map(async (c) => (c.kind === 'write' ? readFile(c.absPath) : undefined)));
+  attempt.changedPaths = collected.changes.map((c) => ({ path: c.path, kind: c.kind }));
+  const changes = await Promise.all(
+    collected.changes.map(async (c) => ({
+      path: c.path,
+      kind: c.kind,
+      ...(c.kind === 'write' ? { mode: c.mode === '100755' ? 0o100755 : 0o100644, content: await readFile(c.absPath) } : {}),
+      ...(c.kind === 'symlink' ? { target: c.target } : {}),
+    })),
+  );
+  attempt.work = changes.map(toGitChange);
   const guard = checkScope({
-    changes: collected.changes.map((c, i) => ({ path: c.path, kind: c.kind, ...(c.kind === 'write' ? { mode: c.mode === '100755' ? 0o100755 : 0o100644, content: contents[i] } : {}), ...(c.kind === 'symlink' ? { target: c.target } : {}) })),
+    changes,
     bead: { id: job.bead.id, files: job.bead.files },
     project: job.project.name,
     baseHas: (path) => prepared.baseFiles.has(path),
   });
   attempt.violations = [...collected.refused.map((r) => ({ path: r.path, rule: 'unsafe-output', detail: r.reason })), ...guard.violations];
   attempt.lessons = guard.lessons;
-  attempt.landChanges = guard.landChanges.map((c) =>
-    c.kind === 'delete' ? { kind: 'delete' as const, path: c.path } : c.kind === 'symlink' ? { kind: 'write' as const, path: c.path, content: c.target ?? '', mode: '120000' as const } : { kind: 'write' as const, path: c.path, content: c.content ?? Buffer.alloc(0), mode: c.mode === 0o100755 ? ('100755' as const) : ('100644' as const) },
-  );
+  attempt.landChanges = guard.landChanges.map(toGitChange);
   if (attempt.agent.exitCode !== 0) {
     attempt.reason = `agent ${exitText(attempt.agent)}`;
     return attempt;
@@ -141,7 +150,7 @@ function runJson(session: Session, job: BeadJob, runId: string, tip: string, pre
     endedAt: new Date(session.clock.now()).toISOString(),
     exit: attempt?.agent === undefined ? null : { code: attempt.agent.exitCode ?? null, timedOut: attempt.agent.timedOut, cancelled: attempt.agent.cancelled },
     gate: attempt?.gate === undefined ? null : { command: job.project.validate, code: attempt.gate.exitCode ?? null, ok: attempt.gate.exitCode === 0 },
-    changed: attempt?.changes.map((c) => ({ path: c.path, kind: c.kind })) ?? [],
+    changed: attempt?.changedPaths ?? [],
     verdict: error !== undefined ? 'error' : (attempt?.verdict === 'ok' ? 'accepted' : attempt?.verdict) ?? 'error',
     reason: error ?? attempt?.reason ?? null,
     violations: attempt?.violations ?? [],
@@ -183,7 +192,7 @@ export async function runBead(session: Session, job: BeadJob, signal?: AbortSign
       environmentProblem = !isOrchError(caught) || caught.category === 'internal';
     }
     const log = attempt?.log.join('') ?? '';
-    const work = attempt === undefined ? undefined : { base: prepared?.base.treeOid, changes: await toGitChanges(attempt.changes) };
+    const work = attempt === undefined ? undefined : { base: prepared?.base.treeOid, changes: attempt.work };
     const recorded = await recordRun(repo, job.bead.id, {
       run: runJson(session, job, runId, tip, prepared, attempt, error),
       outputLog: error === undefined ? log : `${log}\n[orch] ${error}\n`,
