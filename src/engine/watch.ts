@@ -1,5 +1,5 @@
 import { isOrchError } from '../errors/index.js';
-import { startTriggerIntake, type TriggerEvent } from './triggers/index.js';
+import { Coalescer, startTriggerIntake, type TriggerEvent } from './triggers/index.js';
 import { acquireWatcherLock } from './watcher-lock.js';
 import { Runner } from './runner.js';
 import type { Session } from './session.js';
@@ -19,29 +19,19 @@ export interface WatchOptions {
 export async function watchWorkspace(session: Session, options: WatchOptions): Promise<void> {
   const lock = await acquireWatcherLock(session.dirs.root);
   const runner = new Runner(session);
-  let running: Promise<void> | undefined;
-  let rerun = false;
   const runOptions = { signal: options.signal, ...(options.maxAgents === undefined ? {} : { maxAgents: options.maxAgents }) };
-
-  const kick = (): void => {
-    if (options.signal.aborted) return;
-    if (running !== undefined) {
-      rerun = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        rerun = false;
-        try {
-          await runner.runUntilIdle(runOptions);
-        } catch (error) {
-          session.bus.emit({ type: 'warning', at: session.clock.now(), message: `run failed: ${isOrchError(error) ? error.message : String(error)}` });
-        }
-      } while (rerun && !options.signal.aborted);
+  // One run at a time; triggers during a run queue exactly one more.
+  const runs = new Coalescer<null>({
+    clock: session.clock,
+    run: async () => {
+      await runner.runUntilIdle(runOptions);
       if (!options.signal.aborted) session.bus.emit({ type: 'idle', at: session.clock.now() });
-    })().finally(() => {
-      running = undefined;
-    });
+    },
+    merge: () => null,
+    onError: (error) => session.bus.emit({ type: 'warning', at: session.clock.now(), message: `run failed: ${isOrchError(error) ? error.message : String(error)}` }),
+  });
+  const kick = (): void => {
+    if (!options.signal.aborted) runs.poke('engine', null);
   };
 
   const intake = await startTriggerIntake({
@@ -64,7 +54,7 @@ export async function watchWorkspace(session: Session, options: WatchOptions): P
     });
   } finally {
     await intake.stop();
-    await running;
+    await runs.stop();
     await lock.release();
   }
 }
