@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, mkdirSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { chargeBudget, writeBlobs, type BlobJob, type Budget, type Owner } from './blob-writer.js';
+import { writeBlobs, type BlobJob, type Budget, type Owner } from './blob-writer.js';
 import { dirPermOf, permOf, reuseKey, withSkipped, type Materialized } from './materialize.js';
 import { joinPath, type FileNode, type TreeListing } from './tree-walk.js';
 
