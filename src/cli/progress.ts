@@ -49,6 +49,8 @@ export function describeEvent(event: EngineEvent): string | undefined {
       return `  lesson ${event.slug} from ${event.project}/${event.bead}: ${event.accepted ? 'proposed for review' : `refused: ${event.reason ?? ''}`}`;
     case 'idle':
       return 'idle: nothing ready; waiting for commits';
+    case 'remote':
+      return `${event.ok ? 'remote' : 'REMOTE'} ${event.project}: ${event.detail}`;
     default:
       return undefined;
   }

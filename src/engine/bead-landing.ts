@@ -1,5 +1,6 @@
 import { setBeadFields } from '../beads/index.js';
 import { landingTrailers } from '../git/commit-message.js';
+import type { WorkRequest } from '../git/landing-commit.js';
 import { land, type LandResult } from '../git/landing.js';
 import type { Repo } from '../git/repo.js';
 import type { Change as GitChange } from '../git/tree-builder.js';
@@ -37,16 +38,20 @@ function beadPath(id: string): string {
   return `${BEADS_PREFIX}${id}.md`;
 }
 
-/** The work plus the bead's closing, one commit. */
-export function landBead(repo: Repo, request: LandBeadRequest): Promise<LandResult> {
+/** The work plus the bead's closing, as one commit's content. */
+export function closingWork(request: LandBeadRequest): WorkRequest {
   const closing = setBeadFields(request.beadText, { status: 'closed', reason: null }, beadPath(request.beadId));
-  return land(repo, {
-    branch: request.branch,
+  return {
     base: request.base,
     changes: [...request.changes.filter((c) => c.path !== beadPath(request.beadId)), { kind: 'write', path: beadPath(request.beadId), content: closing, mode: '100644' }],
     subject: `${request.title} (${request.beadId})`,
     trailers: landingTrailers({ bead: `${request.project}/${request.beadId}`, run: request.runCommit, wave: request.wave }),
-  });
+  };
+}
+
+/** The work plus the bead's closing, one commit. */
+export function landBead(repo: Repo, request: LandBeadRequest): Promise<LandResult> {
+  return land(repo, { branch: request.branch, ...closingWork(request) });
 }
 
 export interface FailBeadRequest {
@@ -60,16 +65,20 @@ export interface FailBeadRequest {
   wave: number;
 }
 
-/** Only the bead's `status: failed` and reason; its work stays in the run ref. */
-export function failBead(repo: Repo, request: FailBeadRequest): Promise<LandResult> {
+/** Only the bead's `status: failed` and reason, as one commit's content; its work stays in the run ref. */
+export function failingWork(request: FailBeadRequest): WorkRequest {
   const reason = request.reason.replace(/\s+/g, ' ').trim().slice(0, 300);
   const failed = setBeadFields(request.beadText, { status: 'failed', reason }, beadPath(request.beadId));
-  return land(repo, {
-    branch: request.branch,
+  return {
     base: request.base,
     changes: [{ kind: 'write', path: beadPath(request.beadId), content: failed, mode: '100644' }],
     subject: `orch: ${request.beadId} failed`,
     body: reason,
     trailers: landingTrailers({ bead: `${request.project}/${request.beadId}`, run: request.runCommit ?? 'none', wave: request.wave }),
-  });
+  };
+}
+
+/** Only the bead's `status: failed` and reason; its work stays in the run ref. */
+export function failBead(repo: Repo, request: FailBeadRequest): Promise<LandResult> {
+  return land(repo, { branch: request.branch, ...failingWork(request) });
 }

@@ -60,11 +60,11 @@ export class BranchTips {
     this.refs = commonDir === undefined ? undefined : new RefStore(resolve(repoPath), commonDir);
   }
 
-  /** The commit `refs/heads/<branch>` holds, or undefined when git should be asked. */
-  async read(branch: string): Promise<string | undefined> {
+  /** The commit `ref` (refs/heads/<branch>, or a tracking ref) holds, or undefined when git should be asked. */
+  async read(ref: string): Promise<string | undefined> {
     if (this.refs === undefined) return undefined;
     try {
-      const value = await this.refs.read(`refs/heads/${branch}`);
+      const value = await this.refs.read(ref);
       return value !== null && OID.test(value) ? value : undefined;
     } catch {
       return undefined;

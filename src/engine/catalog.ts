@@ -24,6 +24,8 @@ export interface CatalogProject {
   /** Absolute repo path. */
   path: string;
   branch: string;
+  /** Where the beads are read from when not `refs/heads/<branch>` (a remote's tracking ref). */
+  ref?: string;
 }
 
 export interface ProjectBeads {
@@ -98,23 +100,26 @@ export class BeadCatalog {
   }
 
   private async refresh(project: CatalogProject): Promise<ProjectCache> {
+    const ref = project.ref ?? `refs/heads/${project.branch}`;
+    // The cache remembers which ref it was read from (a full ref for remote projects).
+    const source = project.ref ?? project.branch;
     let cached = this.memory.get(project.name);
-    if (cached !== undefined && (cached.path !== project.path || cached.branch !== project.branch)) cached = undefined;
+    if (cached !== undefined && (cached.path !== project.path || cached.branch !== source)) cached = undefined;
     if (cached === undefined && this.options.cacheDir !== undefined) {
-      cached = await readProjectCache(this.options.cacheDir, project.name, project.path, project.branch);
+      cached = await readProjectCache(this.options.cacheDir, project.name, project.path, source);
     }
-    let commit = await this.tipsOf(project.path).read(project.branch);
+    let commit = await this.tipsOf(project.path).read(ref);
     if (commit !== undefined && cached?.commit === commit) return this.remember(project, cached, false);
 
     const reader = this.readerOf(project.path);
     if (commit === undefined) {
-      const tip = await reader.read(`refs/heads/${project.branch}`);
+      const tip = await reader.read(ref);
       if (tip === undefined || tip.type !== 'commit') throw missingBranch(project);
       commit = tip.oid;
       if (cached?.commit === commit) return this.remember(project, cached, false);
     }
     const tree = await reader.read(`${commit}:${BEADS_DIR}`);
-    const base = { path: project.path, branch: project.branch, commit };
+    const base = { path: project.path, branch: source, commit };
     if (tree === undefined || tree.type !== 'tree') return this.remember(project, { ...base, tree: null, files: [] }, true);
     if (cached?.tree === tree.oid) return this.remember(project, { ...cached, commit }, true);
     const files = await readBeadFiles(project, reader, tree, cached, this.stats);
@@ -232,6 +237,11 @@ function failed(project: CatalogProject, error: unknown): ProjectBeads {
 }
 
 function missingBranch(project: CatalogProject): OrchError {
+  if (project.ref !== undefined) {
+    return new OrchError('BRANCH_NOT_FOUND', `branch ${project.branch} of project ${project.name} has not been fetched from its remote yet (${project.ref} is missing in ${project.path})`, {
+      hint: `check the remote is reachable and has a ${project.branch} branch (\`git ls-remote <remote> ${project.branch}\`)`,
+    });
+  }
   return new OrchError('BRANCH_NOT_FOUND', `branch ${project.branch} does not exist in ${project.path}`, {
     hint: `commit to ${project.branch} first, or set the branch of project ${project.name} in workspace.yaml`,
   });

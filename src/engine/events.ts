@@ -18,6 +18,8 @@ export interface BeadResult {
   runCommit?: string;
 }
 
+export type RemoteOp = 'fetch' | 'claim' | 'renew' | 'release' | 'publish' | 'land';
+
 export type EngineEvent =
   | { type: 'engine-start'; at: number; projects: string[]; mode: 'run' | 'watch' }
   | { type: 'engine-stop'; at: number; reason: string }
@@ -33,6 +35,8 @@ export type EngineEvent =
   | ({ type: 'bead-finished'; at: number; wave: number; leftBehind?: string[] } & BeadResult)
   | { type: 'lesson-proposed'; at: number; project: string; bead: string; slug: string; accepted: boolean; reason?: string }
   | { type: 'trigger'; at: number; project: string; reason: string }
+  /** Trouble with (or recovery of) a project's shared remote: ok false while it does not answer, true when it answers again. */
+  | { type: 'remote'; at: number; project: string; op: RemoteOp; ok: boolean; detail: string }
   | { type: 'idle'; at: number };
 
 export type EngineEventType = EngineEvent['type'];

@@ -1,9 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseBead, type Bead } from '../beads/index.js';
 import { isOrchError } from '../errors/index.js';
-import { acquireClaim, recoverClaim } from '../git/claims-and-locks.js';
-import { isStale } from '../git/lease-record.js';
-import { releaseLease, type Lease } from '../git/leases.js';
 import type { Repo } from '../git/repo.js';
 import { recordRun } from '../git/run-records.js';
 import { handOffAgentLessons } from '../knowledge/index.js';
@@ -11,7 +8,9 @@ import { collectFromUpper } from '../sandbox/collect.js';
 import type { Change as GitChange } from '../git/tree-builder.js';
 import { runInSandbox, type SandboxResult } from '../sandbox/index.js';
 import type { ProjectConfig } from '../workspace/index.js';
-import { failBead, landBead, toGitChange, BEADS_PREFIX } from './bead-landing.js';
+import { claimLocally, type ClaimResult, type HeldClaim, type LandOutcome } from './bead-claim.js';
+import { closingWork, failingWork, toGitChange, BEADS_PREFIX } from './bead-landing.js';
+import { claimOnRemote } from './remote-claim.js';
 import { newRunId, prepareSandbox, type PreparedSandbox } from './bead-sandbox.js';
 import type { BeadResult } from './events.js';
 import { checkScope, describeViolations } from './scope-guard.js';
@@ -32,21 +31,17 @@ export interface BeadJob {
 }
 
 
-/** Slack on top of the project's timeout before a claim counts as expired. */
+/** Slack on top of the project's timeout before a local claim counts as expired. */
 const LEASE_SLACK_MS = 5 * 60_000;
 
-async function claim(session: Session, repo: Repo, job: BeadJob, runId: string): Promise<Lease | undefined> {
+async function claim(session: Session, repo: Repo, job: BeadJob, runId: string): Promise<ClaimResult> {
   const request = { holder: session.holder, ttlMs: job.project.timeoutMs * 2 + LEASE_SLACK_MS, runId, note: `wave ${job.wave}` };
-  const first = await acquireClaim(repo, job.bead.id, request);
-  if (first.won) return first.lease;
-  if (first.current !== null && isStale(first.current.status)) {
-    const second = await recoverClaim(repo, job.bead.id, request);
-    if (second.won) {
-      session.bus.emit({ type: 'recovered', at: session.clock.now(), project: job.project.name, bead: job.bead.id, detail: `claim of a ${first.current.status} holder taken over` });
-      return second.lease;
-    }
+  const link = await session.remote(job.project.name);
+  const result = link === undefined ? await claimLocally(session, repo, job.project.branch, job.bead.id, request) : await claimOnRemote(session, link, job.bead.id, request);
+  if (result.won && result.recovered !== undefined) {
+    session.bus.emit({ type: 'recovered', at: session.clock.now(), project: job.project.name, bead: job.bead.id, detail: result.recovered });
   }
-  return undefined;
+  return result;
 }
 
 async function readBeadAt(repo: Repo, tip: string, job: BeadJob): Promise<{ text: string; bead: Bead & { body: string; rawText: string } } | undefined> {
@@ -169,12 +164,16 @@ export async function runBead(session: Session, job: BeadJob, signal?: AbortSign
     return result;
   };
   const repo = await session.repo(job.project.name);
-  const lease = await claim(session, repo, job, runId);
-  if (lease === undefined) return finish({ ...base, outcome: 'skipped', reason: 'claimed by another runner' });
+  const claimed = await claim(session, repo, job, runId);
+  if (!claimed.won) return finish({ ...base, outcome: 'skipped', reason: claimed.reason });
+  const held = claimed.claim;
   session.bus.emit({ type: 'bead-claimed', at: now(), wave: job.wave, ...base });
+  // The attempt stops when the engine stops or when the claim is taken over.
+  const stop = signal === undefined ? held.lost : AbortSignal.any([signal, held.lost]);
+  const isOpen = async (tip: string): Promise<boolean> => (await readBeadAt(repo, tip, job))?.bead.status === 'open';
   let prepared: PreparedSandbox | undefined;
   try {
-    const tip = await repo.refs.read(`refs/heads/${job.project.branch}`);
+    const tip = await held.tip();
     const current = tip === null ? undefined : await readBeadAt(repo, tip, job);
     if (tip === null || current === undefined || current.bead.status !== 'open') {
       return finish({ ...base, outcome: 'skipped', reason: 'no longer open at the branch tip' });
@@ -185,7 +184,7 @@ export async function runBead(session: Session, job: BeadJob, signal?: AbortSign
     try {
       prepared = await prepareSandbox(session, job.project, current.bead, tip, runId);
       for (const message of prepared.warnings) session.bus.emit({ type: 'warning', at: now(), project: job.project.name, message: `${job.bead.id}: ${message}` });
-      attempt = await runAttempt(session, job, prepared, runId, signal);
+      attempt = await runAttempt(session, job, prepared, runId, stop);
     } catch (caught) {
       if (signal?.aborted === true) throw caught;
       error = isOrchError(caught) ? `${caught.code}: ${caught.message}` : String(caught);
@@ -199,35 +198,58 @@ export async function runBead(session: Session, job: BeadJob, signal?: AbortSign
       ...(work === undefined ? {} : { work }),
       subject: `run ${runId} of ${job.project.name}/${job.bead.id}`,
     });
+    await held.publish(job.bead.id);
     if (signal?.aborted === true) return finish({ ...base, outcome: 'failed', reason: 'stopped', runCommit: recorded.commit });
+    if (held.lost.aborted) return finish({ ...base, outcome: 'lost-claim', reason: 'the claim was taken over by another watcher; nothing landed (the work is in the run record)', runCommit: recorded.commit });
 
     if (attempt !== undefined && attempt.lessons.length > 0) await handOff(session, job, attempt.lessons);
+    const request = { project: job.project.name, beadId: job.bead.id, branch: job.project.branch, base: tip, beadText: current.text, runCommit: recorded.commit, wave: job.wave };
     if (attempt?.verdict === 'ok') {
-      const landed = await session.commits.run(repo.path, () => landBead(repo, { project: job.project.name, beadId: job.bead.id, title: job.bead.title, branch: job.project.branch, base: tip, beadText: current.text, changes: attempt.landChanges, runCommit: recorded.commit, wave: job.wave }));
+      const landed = await held.land(closingWork({ ...request, title: job.bead.title, changes: attempt.landChanges }), isOpen);
       if (landed.kind === 'landed') {
-        const left = landed.checkout?.leftBehind ?? [];
+        const left = landed.leftBehind;
         return finish({ ...base, outcome: 'landed', commit: landed.commit, runCommit: recorded.commit }, left.length > 0 ? { leftBehind: left.map((l) => `${l.path} (${l.reason})`) } : {});
       }
-      if (landed.kind === 'busy') return finish({ ...base, outcome: 'failed', reason: `the index stayed locked (${landed.path}); the bead will run again`, runCommit: recorded.commit });
-      const reason = `merge conflict on ${landed.paths.join(', ')}`;
-      await markFailed(session, repo, job, landed.tip, reason, recorded.commit);
-      return finish({ ...base, outcome: 'conflict', reason, runCommit: recorded.commit });
+      if (landed.kind === 'conflict') {
+        const reason = `merge conflict on ${landed.paths.join(', ')}`;
+        await markFailed(held, repo, job, landed.tip, reason, recorded.commit, isOpen);
+        return finish({ ...base, outcome: 'conflict', reason, runCommit: recorded.commit });
+      }
+      return finish(notLanded(base, landed, recorded.commit));
     }
     const reason = error ?? attempt?.reason ?? 'failed';
     // An environment problem (no bwrap, an unreachable run dir, git missing) is not the bead's fault: it stays open.
     if (environmentProblem) return finish({ ...base, outcome: 'failed', reason: `${reason} (the bead stays open)`, runCommit: recorded.commit });
-    await markFailed(session, repo, job, tip, reason, recorded.commit);
+    await markFailed(held, repo, job, tip, reason, recorded.commit, isOpen);
     return finish({ ...base, outcome: attempt?.verdict === 'rejected' ? 'rejected' : 'failed', reason, runCommit: recorded.commit });
+  } catch (caught) {
+    if (signal?.aborted === true) throw caught;
+    // Reported under this attempt's run id (the claim event named it), not as an anonymous failure.
+    return finish({ ...base, outcome: 'failed', reason: isOrchError(caught) ? `${caught.code}: ${caught.message}` : String(caught) });
   } finally {
-    await releaseLease(repo, lease).catch(() => undefined);
+    await held.release();
     await prepared?.dispose();
   }
 }
 
-async function markFailed(session: Session, repo: Repo, job: BeadJob, base: string, reason: string, runCommit: string | undefined): Promise<void> {
+/** Why work that was ready to land did not (nothing landed in each case). */
+function notLanded(base: { project: string; bead: string; runId: string }, landed: Exclude<LandOutcome, { kind: 'landed' | 'conflict' }>, runCommit: string): BeadResult {
+  switch (landed.kind) {
+    case 'busy':
+      return { ...base, outcome: 'failed', reason: `the index stayed locked (${landed.path}); the bead will run again`, runCommit };
+    case 'lost':
+      return { ...base, outcome: 'lost-claim', reason: 'the claim was taken over by another watcher; nothing landed (the work is in the run record)', runCommit };
+    case 'declined':
+      return { ...base, outcome: 'skipped', reason: 'the bead was closed on the branch meanwhile; nothing landed', runCommit };
+    case 'unreachable':
+      return { ...base, outcome: 'failed', reason: `the remote did not answer (${landed.message}); nothing landed, the bead stays open`, runCommit };
+  }
+}
+
+async function markFailed(held: HeldClaim, repo: Repo, job: BeadJob, base: string, reason: string, runCommit: string | undefined, isOpen: (tip: string) => Promise<boolean>): Promise<void> {
   const current = await readBeadAt(repo, base, job);
   if (current === undefined || current.bead.status !== 'open') return;
-  await session.commits.run(repo.path, () => failBead(repo, { project: job.project.name, beadId: job.bead.id, branch: job.project.branch, base, beadText: current.text, reason, runCommit, wave: job.wave }));
+  await held.land(failingWork({ project: job.project.name, beadId: job.bead.id, branch: job.project.branch, base, beadText: current.text, reason, runCommit, wave: job.wave }), isOpen);
 }
 
 async function handOff(session: Session, job: BeadJob, lessons: { path: string; content: Buffer }[]): Promise<void> {

@@ -29,6 +29,9 @@ export async function recoverWorkspace(session: Session): Promise<void> {
     } catch (error) {
       session.bus.emit({ type: 'warning', at: session.clock.now(), project: project.name, message: `landing recovery failed: ${isOrchError(error) ? error.message : String(error)}` });
     }
+    const link = await session.remote(project.name);
+    // Run records a previous run could not push are pushed once the remote answers.
+    if (link !== undefined) await link.findUnpublished().catch(() => undefined);
     for (const claim of await listClaims(repo)) {
       if (!isStale(claim.status)) {
         if (claim.record?.runId !== undefined) liveRuns.add(claim.record.runId);

@@ -47,6 +47,8 @@ export class Runner {
     let waves = 0;
     for (;;) {
       if (options.signal?.aborted === true) break;
+      // Remote projects: see beads committed and claims taken on other machines.
+      await session.refreshRemotes();
       const view = await readWorkspaceView(session, {
         ...(options.projects === undefined ? {} : { projects: options.projects }),
         ...(options.maxAgents === undefined ? {} : { maxAgents: options.maxAgents }),

@@ -8,6 +8,7 @@ import type { ProjectConfig, WorkspaceConfig } from '../workspace/index.js';
 import { BeadCatalog } from './catalog.js';
 import { beadCacheDir } from './catalog-cache.js';
 import { EventBus } from './events.js';
+import { RemoteLink } from './remote-link.js';
 import { runDirsOf, type RunDirs } from './run-dirs.js';
 
 /**
@@ -35,6 +36,7 @@ export class Session {
   /** Every commit orch makes on a project branch goes through here: one writer per repo, fair across repos. */
   readonly commits = new CommitQueue();
   private readonly repos = new Map<string, Promise<Repo>>();
+  private readonly links = new Map<string, Promise<RemoteLink>>();
 
   constructor(
     readonly config: WorkspaceConfig,
@@ -67,6 +69,35 @@ export class Session {
       this.repos.set(name, repo);
     }
     return repo;
+  }
+
+  /** The project's link to its shared remote, or undefined when it has none. */
+  async remote(name: string): Promise<RemoteLink | undefined> {
+    const project = this.project(name);
+    const remote = project.remote;
+    if (remote === undefined) return undefined;
+    let link = this.links.get(name);
+    if (link === undefined) {
+      link = this.repo(name).then((repo) => new RemoteLink({ ...project, remote }, repo, this.bus));
+      link.catch(() => this.links.delete(name));
+      this.links.set(name, link);
+    }
+    return link;
+  }
+
+  /** Fetch every remote project's branch and claims (in parallel); true when something changed. */
+  async refreshRemotes(projects: readonly string[] = this.config.projects.map((p) => p.name)): Promise<boolean> {
+    const results = await Promise.all(
+      projects.map(async (name) => {
+        try {
+          const link = await this.remote(name);
+          return link === undefined ? false : (await link.refresh()).changed;
+        } catch {
+          return false;
+        }
+      }),
+    );
+    return results.some(Boolean);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { isOrchError } from '../errors/index.js';
 import { Coalescer, startTriggerIntake, type TriggerEvent } from './triggers/index.js';
 import { acquireWatcherLock } from './watcher-lock.js';
+import { startRemotePolling } from './remote-poll.js';
 import { Runner } from './runner.js';
 import type { Session } from './session.js';
 
@@ -45,6 +46,10 @@ export async function watchWorkspace(session: Session, options: WatchOptions): P
       session.bus.emit({ type: 'warning', at: session.clock.now(), message: `watch: ${error instanceof Error ? error.message : String(error)}` });
     },
   });
+  const stopPolling = startRemotePolling(session, (project) => {
+    session.bus.emit({ type: 'trigger', at: session.clock.now(), project, reason: 'remote changed' });
+    kick();
+  });
   try {
     options.onReady?.();
     kick();
@@ -53,6 +58,7 @@ export async function watchWorkspace(session: Session, options: WatchOptions): P
       else options.signal.addEventListener('abort', () => resolve(), { once: true });
     });
   } finally {
+    stopPolling();
     await intake.stop();
     await runs.stop();
     await lock.release();

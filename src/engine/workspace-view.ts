@@ -1,5 +1,7 @@
 import { beadKey, deriveState, planWaves, readySet, type Bead, type BeadGraph, type BeadProblem, type DerivedState, type WavePlan } from '../beads/index.js';
 import { listClaims, type NamedLease } from '../git/claims-and-locks.js';
+import { CLAIMS_PREFIX } from '../git/ref-name.js';
+import { trackingRef } from '../git/remote-transport.js';
 import { buildCatalogGraph, type ProjectBeads } from './catalog.js';
 import type { Session } from './session.js';
 
@@ -35,8 +37,10 @@ async function readClaims(session: Session, projects: readonly ProjectBeads[]): 
       .filter((p) => p.error === undefined)
       .map(async (p) => {
         try {
-          const repo = await session.repo(p.project);
-          return (await listClaims(repo)).map((claim) => ({ ...claim, project: p.project }));
+          const link = await session.remote(p.project);
+          // A remote project's claims live on its remote (as last fetched); others in the repo itself.
+          const claims = link === undefined ? await listClaims(await session.repo(p.project)) : (await link.claims()).map((state) => ({ ...state, name: state.ref.slice(CLAIMS_PREFIX.length) }));
+          return claims.map((claim) => ({ ...claim, project: p.project }));
         } catch {
           return [];
         }
@@ -47,7 +51,9 @@ async function readClaims(session: Session, projects: readonly ProjectBeads[]): 
 
 export async function readWorkspaceView(session: Session, options: ViewOptions = {}): Promise<WorkspaceView> {
   const config = session.config;
-  const projects = await session.catalog.load(config.projects.map((p) => ({ name: p.name, path: p.path, branch: p.branch })));
+  const projects = await session.catalog.load(
+    config.projects.map((p) => ({ name: p.name, path: p.path, branch: p.branch, ...(p.remote === undefined ? {} : { ref: trackingRef(`refs/heads/${p.branch}`) }) })),
+  );
   const graph = buildCatalogGraph(projects);
   const claims = await readClaims(session, projects);
   const claimed = new Set(claims.filter((c) => c.status === 'live').map((c) => `${c.project}:${c.name}`));

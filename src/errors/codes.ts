@@ -45,6 +45,8 @@ export const ERROR_CODES = {
   AGENT_NO_SCRIPT: 'input',
   AGENT_MISSING: 'internal',
   UI_PORT_IN_USE: 'input',
+  REMOTE_UNREACHABLE: 'work',
+  REMOTE_REJECTED: 'work',
   INTERNAL: 'internal',
 } as const satisfies Record<string, ErrorCategory>;
 

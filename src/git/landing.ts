@@ -2,15 +2,15 @@ import { join } from 'node:path';
 import { OrchError } from '../errors/index.js';
 import { rollbackCheckout } from './checkout-rollback.js';
 import { planCheckout, prepareCheckout, type CheckoutReport } from './checkout-sync.js';
-import { formatMessage, orchSignature, type Trailer } from './commit-message.js';
+import { orchSignature, type Trailer } from './commit-message.js';
+import { commitOnTip, prepareWork } from './landing-commit.js';
 import { lockIndex } from './index-lock.js';
 import { releaseLock, replaceHeld } from './lock-file.js';
 import { recoverLandings } from './landing-recovery.js';
-import { mergeOnTop } from './merge-on-top.js';
 import { checkRefName } from './ref-name.js';
 import type { RefLock } from './ref-store.js';
 import { findCheckout, type Repo } from './repo.js';
-import { buildTree, type Change } from './tree-builder.js';
+import type { Change } from './tree-builder.js';
 import { diffTrees } from './tree-diff.js';
 import { readStatus } from './worktree-status.js';
 
@@ -77,10 +77,7 @@ export async function land(repo: Repo, request: LandRequest): Promise<LandResult
   const ref = checkRefName(`refs/heads/${request.branch}`);
   const durable = request.durable ?? true;
   await recoverLandings(repo);
-  const base = await repo.objects.readCommit(request.base);
-  const workTree = await buildTree(repo.objects, base.tree, request.changes);
-  const work = await diffTrees(repo.objects, base.tree, workTree);
-  const message = formatMessage(request.subject, request.body, request.trailers ?? []);
+  const prepared = await prepareWork(repo, request);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const tip = await repo.refs.read(ref);
     if (tip === null) {
@@ -89,20 +86,12 @@ export async function land(repo: Repo, request: LandRequest): Promise<LandResult
         hint: 'create the branch, or set the project\'s branch in .orch/workspace.yaml',
       });
     }
-    let tree = workTree;
-    let tipTree = base.tree;
-    let merge: 'none' | 'in-process' | 'merge-tree' = 'none';
-    if (tip !== request.base) {
-      tipTree = (await repo.objects.readCommit(tip)).tree;
-      const merged = await mergeOnTop(repo, request.base, workTree, tip, work);
-      if (!merged.clean) return { kind: 'conflict', tip, paths: merged.paths, messages: merged.messages };
-      tree = merged.tree;
-      merge = merged.viaGit ? 'merge-tree' : 'in-process';
-    }
-    const who = orchSignature(repo.clock.now());
-    const commit = repo.objects.writeCommit({ tree, parents: [tip], author: who, committer: who, message });
+    const made = await commitOnTip(repo, prepared, tip);
+    if (made.kind === 'conflict') return made;
+    const { commit, tree, tipTree, merge } = made;
     if (durable) await repo.objects.flush();
     const landed = { kind: 'landed' as const, commit, parent: tip, tree, merge };
+    const who = orchSignature(repo.clock.now());
     const reflog = { who, message: `orch: ${request.subject}` };
 
     const worktree = findCheckout(repo, ref);

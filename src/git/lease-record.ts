@@ -17,6 +17,8 @@ export const LeaseRecordSchema = z.looseObject({
   runId: z.string().optional(),
   acquiredAt: z.iso.datetime(),
   leaseUntil: z.iso.datetime(),
+  /** How long each grant or renewal lasts; a holder renews well within it (remote claims renew every third). */
+  ttlMs: z.number().int().positive().optional(),
   /** Unique per grant, so two grants never share an object id (no ABA). */
   nonce: z.string().min(8),
   note: z.string().optional(),
@@ -57,3 +59,25 @@ export function assessLease(record: LeaseRecord | undefined, now: number, isAliv
 export function isStale(status: LeaseStatus): boolean {
   return status !== 'live';
 }
+
+/** The lease length a record promises: its ttlMs, or (older records) leaseUntil - acquiredAt. */
+export function leaseLengthOf(record: LeaseRecord): number {
+  return record.ttlMs ?? Math.max(0, Date.parse(record.leaseUntil) - Date.parse(record.acquiredAt));
+}
+
+/**
+ * A lease arbitrated by a remote, seen from another machine. The holder's pid
+ * means nothing here (same host name is no proof of the same host), and its
+ * clock may be off: it counts as expired only when its leaseUntil has passed
+ * on our clock AND we have watched this exact value (same object id: every
+ * renewal makes a new one) sit unchanged for a whole lease length, so a
+ * holder that keeps renewing is never taken over, whatever the clocks say.
+ */
+export function assessRemoteLease(record: LeaseRecord | undefined, now: number, unchangedForMs: number): LeaseStatus {
+  if (record === undefined) return unchangedForMs >= CORRUPT_GRACE_MS ? 'corrupt' : 'live';
+  if (Date.parse(record.leaseUntil) > now) return 'live';
+  return unchangedForMs >= leaseLengthOf(record) ? 'expired' : 'live';
+}
+
+/** An unreadable remote record is left alone this long before it may be replaced. */
+export const CORRUPT_GRACE_MS = 60_000;

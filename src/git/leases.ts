@@ -42,7 +42,8 @@ export interface LeaseState {
 export type AcquireResult = { won: true; lease: Lease; recovered?: LeaseState } | { won: false; current: LeaseState | null };
 export type SwapResult = { ok: true; lease?: Lease } | { ok: false; current: LeaseState | null };
 
-function makeRecord(repo: Repo, request: LeaseRequest, recovered?: LeaseState): LeaseRecord {
+/** A new grant's record (a takeover names the stale value it replaced). */
+export function makeRecord(repo: Repo, request: LeaseRequest, recovered?: LeaseState): LeaseRecord {
   const now = repo.clock.now();
   const pid = request.pid === undefined ? process.pid : request.pid;
   const pidStart = pid === null ? undefined : processStartTime(pid);
@@ -55,6 +56,7 @@ function makeRecord(repo: Repo, request: LeaseRequest, recovered?: LeaseState): 
     ...(request.runId === undefined ? {} : { runId: request.runId }),
     acquiredAt: new Date(now).toISOString(),
     leaseUntil: new Date(now + request.ttlMs).toISOString(),
+    ttlMs: request.ttlMs,
     nonce: randomBytes(8).toString('hex'),
     ...(request.note === undefined ? {} : { note: request.note }),
     ...(recovered === undefined
@@ -69,7 +71,7 @@ function makeRecord(repo: Repo, request: LeaseRequest, recovered?: LeaseState): 
   };
 }
 
-function writeRecord(repo: Repo, record: LeaseRecord): string {
+export function writeRecord(repo: Repo, record: LeaseRecord): string {
   return repo.objects.writeBlob(serializeLease(record));
 }
 
@@ -115,10 +117,14 @@ export async function recoverLease(repo: Repo, ref: string, request: LeaseReques
   return { won: false, current: await stateOf(repo, ref, result.actual) };
 }
 
+/** The record of a renewal: the same grant, a new deadline and a new nonce (so a new object id). */
+export function renewedRecord(repo: Repo, record: LeaseRecord, ttlMs: number): LeaseRecord {
+  return { ...record, leaseUntil: new Date(repo.clock.now() + ttlMs).toISOString(), ttlMs, nonce: randomBytes(8).toString('hex') };
+}
+
 /** Extend a held lease by `ttlMs` from now. */
 export async function renewLease(repo: Repo, lease: Lease, ttlMs: number): Promise<SwapResult> {
-  const now = repo.clock.now();
-  const record: LeaseRecord = { ...lease.record, leaseUntil: new Date(now + ttlMs).toISOString(), nonce: randomBytes(8).toString('hex') };
+  const record = renewedRecord(repo, lease.record, ttlMs);
   const oid = writeRecord(repo, record);
   const result = await repo.refs.cas(lease.ref, lease.oid, oid);
   if (result.ok) return { ok: true, lease: { ref: lease.ref, oid, record } };

@@ -8,6 +8,7 @@ export {
   type AgentPreset,
   type NetworkPolicy,
   type ProjectConfig,
+  type RemoteConfig,
   type WorkspaceConfig,
 } from './schema.js';
 export { parseWorkspaceConfig, type ConfigProblem, type ParsedWorkspace, type WorkspaceSource } from './parse.js';

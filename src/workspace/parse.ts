@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { parseDuration } from '../sys/duration.js';
 import { checkWorkspaceRules } from './rules.js';
-import { DEFAULTS, WORKSPACE_VERSION, projectSchema, workspaceSchema, type ProjectConfig, type WorkspaceConfig, type WorkspaceFile } from './schema.js';
+import { DEFAULTS, WORKSPACE_VERSION, projectSchema, workspaceSchema, type ProjectConfig, type ProjectEntry, type RemoteConfig, type WorkspaceConfig, type WorkspaceFile } from './schema.js';
 import { locateYaml, type LocatedYaml } from './yaml-lines.js';
 
 /**
@@ -98,6 +98,7 @@ function allowedKeys(path: readonly PropertyKey[]): string[] {
   if (path.length === 0) return Object.keys(workspaceSchema.shape);
   if (first === 'projects' && typeof second === 'number' && path.length === 2) return Object.keys(projectSchema.shape);
   if (first === 'projects' && third === 'network') return ['allow'];
+  if (first === 'projects' && third === 'remote') return ['url', 'lease', 'poll'];
   if (first === 'snapshot') return ['deny', 'maxFileBytes', 'maxTotalBytes'];
   if (first === 'lessons') return ['budgetTokens'];
   return [];
@@ -125,6 +126,17 @@ function editDistance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
+/** A path-like remote (./x, ../x, /x) is resolved against the workspace, as every path in the file is. */
+function remoteOf(entry: NonNullable<ProjectEntry['remote']>, root: string): RemoteConfig {
+  const spec = typeof entry === 'string' ? { url: entry } : entry;
+  const url = /^\.{1,2}(\/|$)/.test(spec.url) ? resolve(root, spec.url) : spec.url;
+  return {
+    url,
+    leaseMs: parseDuration(spec.lease ?? DEFAULTS.remoteLease),
+    pollMs: parseDuration(spec.poll ?? DEFAULTS.remotePoll),
+  };
+}
+
 function normalize(file: WorkspaceFile, source: WorkspaceSource, located: LocatedYaml, warn: (line: number, message: string) => void): WorkspaceConfig {
   const root = resolve(source.root);
   const absolute = (path: string) => (isAbsolute(path) ? resolve(path) : resolve(root, path));
@@ -143,7 +155,7 @@ function normalize(file: WorkspaceFile, source: WorkspaceSource, located: Locate
       env: entry.env ?? [],
       peers: entry.peers ?? [],
       share: entry.share ?? [],
-      remote: entry.remote,
+      remote: entry.remote === undefined ? undefined : remoteOf(entry.remote, root),
       line,
     };
   });

@@ -36,6 +36,23 @@ const duration = z.string({ error: 'timeout must be a duration like 20m, 90s or 
   { error: 'timeout must be a duration like 20m, 90s or 1h30m' },
 );
 
+const durationOf = (what: string) =>
+  z.string({ error: `${what} must be a duration like 30s or 2m` }).refine(
+    (value) => {
+      try {
+        return parseDuration(value) > 0;
+      } catch {
+        return false;
+      }
+    },
+    { error: `${what} must be a duration like 30s or 2m` },
+  );
+
+/** A remote name (origin), a URL, or a path to a bare repository; never something git reads as an option. */
+const remoteUrl = nonEmpty('remote').refine((value) => !value.startsWith('-') && !/[\0\r\n]/.test(value), {
+  error: 'remote must be a remote name (origin), a URL (git://host/repo.git) or a path, not starting with -',
+});
+
 const branch = nonEmpty('branch').refine((value) => !/[\s~^:?*[\\]|\.\.|@\{|^[-/.]|[/.]$|\.lock$/.test(value), {
   error: 'branch must be a valid git branch name, like main',
 });
@@ -76,7 +93,11 @@ export const projectSchema = z.strictObject({
   env: z.array(z.string().regex(ENV_NAME, { error: 'env lists variable names like ANTHROPIC_API_KEY' }), { error: 'env must be a list of variable names' }).optional(),
   peers: z.array(projectName, { error: 'peers must be a list of project names' }).optional(),
   share: z.array(z.union([projectName, z.literal('*')], { error: 'share lists project names or "*"' }), { error: 'share must be a list of project names or ["*"]' }).optional(),
-  remote: nonEmpty('remote').optional(),
+  remote: z
+    .union([remoteUrl, z.strictObject({ url: remoteUrl, lease: durationOf('remote.lease').optional(), poll: durationOf('remote.poll').optional() })], {
+      error: 'remote must be a remote name, URL or path, or {url, lease, poll}',
+    })
+    .optional(),
 });
 
 export const workspaceSchema = z.strictObject({
@@ -116,9 +137,19 @@ export interface ProjectConfig {
   env: string[];
   peers: string[];
   share: string[];
-  remote: string | undefined;
+  /** The shared remote that arbitrates claims and receives landings (issue 10), or undefined: this machine only. */
+  remote: RemoteConfig | undefined;
   /** Line of the project's entry in workspace.yaml (for messages). */
   line: number;
+}
+
+export interface RemoteConfig {
+  /** What git push/fetch are given: a remote name, a URL, or an absolute path. */
+  url: string;
+  /** Claim lease on the remote; holders renew every third of it. */
+  leaseMs: number;
+  /** How often a watcher fetches the remote's branch and claims. */
+  pollMs: number;
 }
 
 export interface WorkspaceConfig {
@@ -142,4 +173,6 @@ export const DEFAULTS = {
   timeout: '20m',
   network: 'none' as NetworkPolicy,
   lessonBudgetTokens: 1500,
+  remoteLease: '30s',
+  remotePoll: '2s',
 };

@@ -63,15 +63,16 @@ export function registerRun(program: Command, host: CommandHost): void {
     }),
   );
 
-  const watch = program
+  const watch = withJson(program
     .command('watch')
-    .description('the long-running watcher: runs beads as they are committed')
+    .description('the long-running watcher: runs beads as they are committed (--json: one event per line)'))
     .option('--ui', 'also serve the dashboard on 127.0.0.1')
     .option('--port <n>', 'dashboard port (default: a free one)', (v) => Number(v))
     .option('--max-agents <n>', 'override the global cap', positive);
   defineAction<{ ui?: boolean; port?: number; maxAgents?: number }>(watch, host, (options, output) =>
     withSession(options, output, async (session) => {
-      session.bus.subscribe(createProgressPrinter(process.stdout));
+      // --json: newline-delimited events (output chunks left out: they are in the run records).
+      session.bus.subscribe(output.json ? (event) => event.type !== 'bead-output' && process.stdout.write(`${JSON.stringify(event)}\n`) : createProgressPrinter(process.stdout));
       warnFullNetwork(session, (e) => session.bus.emit(e));
       const shutdown = listenForShutdown();
       const ui = options.ui === true ? await startDashboard({ bus: session.bus, source: createDashboardSource(session), ...(options.port === undefined ? {} : { port: options.port }) }) : undefined;
@@ -80,7 +81,10 @@ export function registerRun(program: Command, host: CommandHost): void {
         await watchWorkspace(session, {
           signal: shutdown.signal,
           ...(options.maxAgents === undefined ? {} : { maxAgents: options.maxAgents }),
-          onReady: () => output.line(`watching ${session.config.projects.length} project(s); Ctrl-C to stop`),
+          onReady: () => {
+            if (output.json) session.bus.emit({ type: 'engine-start', at: Date.now(), projects: session.config.projects.map((p) => p.name), mode: 'watch' });
+            output.line(`watching ${session.config.projects.length} project(s); Ctrl-C to stop`);
+          },
         });
       } finally {
         await ui?.close();
