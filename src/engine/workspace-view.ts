@@ -29,6 +29,8 @@ export interface ViewOptions {
   /** Only these projects' beads are planned (all are read: deps cross projects). */
   projects?: readonly string[];
   maxAgents?: number;
+  /** Fetch the remotes of remote projects first (a person's query); the watcher fetches on its own schedule. */
+  fetch?: boolean;
 }
 
 async function readClaims(session: Session, projects: readonly ProjectBeads[]): Promise<ClaimView[]> {
@@ -51,6 +53,7 @@ async function readClaims(session: Session, projects: readonly ProjectBeads[]): 
 
 export async function readWorkspaceView(session: Session, options: ViewOptions = {}): Promise<WorkspaceView> {
   const config = session.config;
+  if (options.fetch === true) await session.refreshRemotes();
   const projects = await session.catalog.load(
     config.projects.map((p) => ({ name: p.name, path: p.path, branch: p.branch, ...(p.remote === undefined ? {} : { ref: trackingRef(`refs/heads/${p.branch}`) }) })),
   );

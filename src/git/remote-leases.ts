@@ -1,5 +1,5 @@
 import { OrchError } from '../errors/index.js';
-import { assessRemoteLease, parseLease, type LeaseRecord } from './lease-record.js';
+import { assessLease, assessRemoteLease, parseLease, type LeaseRecord } from './lease-record.js';
 import type { LeaseObserver } from './lease-observer.js';
 import { makeRecord, renewedRecord, writeRecord, type Lease, type LeaseRequest, type LeaseState } from './leases.js';
 import type { PushVerdict } from './push-report.js';
@@ -156,24 +156,29 @@ export type RemoteListing = { kind: 'ok'; leases: LeaseState[] } | { kind: 'unre
  * tracking refs and judge each one, the observer remembering how long each
  * value has sat unchanged.
  */
-export async function fetchRemoteLeases(repo: Repo, remote: string, prefix: string, observer: LeaseObserver): Promise<RemoteListing> {
+export async function fetchRemoteLeases(repo: Repo, remote: string, prefix: string, observer: LeaseObserver | 'clock'): Promise<RemoteListing> {
   const fetched = await fetchRefs(repo.path, remote, [mirrorSpec(`${prefix}*`)], { prune: true });
   if (fetched.kind !== 'ok') return fetched;
   return { kind: 'ok', leases: await readTrackedLeases(repo, prefix, observer) };
 }
 
-/** The leases last fetched under `prefix` (no network), judged with the observer. */
-export async function readTrackedLeases(repo: Repo, prefix: string, observer: LeaseObserver): Promise<LeaseState[]> {
+/**
+ * The leases last fetched under `prefix` (no network), judged with the
+ * observer (claims: their holders renew), or by the clock alone ('clock':
+ * locks taken from the CLI, which nobody renews and which simply run out).
+ */
+export async function readTrackedLeases(repo: Repo, prefix: string, observer: LeaseObserver | 'clock'): Promise<LeaseState[]> {
   const tracking = trackingRef(prefix);
   const values = new Map<string, string>();
   for (const [ref, oid] of await repo.refs.list(tracking)) values.set(prefix + ref.slice(tracking.length), oid);
   const now = repo.clock.now();
-  observer.observe(values, now);
+  if (observer !== 'clock') observer.observe(values, now);
   const states: LeaseState[] = [];
   for (const [ref, oid] of values) {
     const object = await repo.objects.read(oid, 'blob').catch(() => undefined);
     const record = object === undefined ? undefined : parseLease(object.toString('utf8'));
-    states.push({ ref, oid, record, status: assessRemoteLease(record, now, observer.unchangedFor(ref, oid, now)) });
+    const status = observer === 'clock' ? assessLease(record, now, () => undefined) : assessRemoteLease(record, now, observer.unchangedFor(ref, oid, now));
+    states.push({ ref, oid, record, status });
   }
   return states;
 }

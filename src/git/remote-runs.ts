@@ -35,6 +35,11 @@ async function chainOf(repo: Repo, tip: string | null): Promise<string[]> {
   return out;
 }
 
+/** Whether `oid` is one of the attempts in the chain ending at `tip`. */
+export async function chainHolds(repo: Repo, tip: string, oid: string): Promise<boolean> {
+  return (await chainOf(repo, tip)).includes(oid);
+}
+
 /** Put `commits` (oldest first) on top of `base`, numbering attempts after it. */
 async function restack(repo: Repo, base: string, commits: readonly string[]): Promise<string> {
   let parent = base;

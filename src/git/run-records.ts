@@ -106,10 +106,10 @@ async function readRecord(repo: Repo, commit: string): Promise<{ record: RunReco
   };
 }
 
-/** The attempts recorded for `id`, newest first (at most `limit`). */
-export async function readRuns(repo: Repo, id: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
+/** The attempts recorded for `id`, newest first (at most `limit`); `ref`: read another copy of the chain (a remote's, fetched). */
+export async function readRuns(repo: Repo, id: string, options: { limit?: number; ref?: string } = {}): Promise<RunRecord[]> {
   const out: RunRecord[] = [];
-  let next = (await repo.refs.read(runRef(id))) ?? undefined;
+  let next = (await repo.refs.read(options.ref ?? runRef(id))) ?? undefined;
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   while (next !== undefined && out.length < limit) {
     const { record, parent } = await readRecord(repo, next);

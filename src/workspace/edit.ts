@@ -30,6 +30,8 @@ export interface NewProject {
   timeout?: string;
   network?: NetworkPolicy;
   env?: string[];
+  /** A shared remote (name, URL or path) that arbitrates claims and receives landings. */
+  remote?: string;
   peers?: string[];
   share?: string[];
 }
@@ -76,7 +78,7 @@ export function addProjectToConfig(text: string, project: NewProject, root: stri
 
   const doc = parseDocument(text);
   const entry: Record<string, unknown> = { name: project.name, path: project.path, branch: project.branch };
-  for (const key of ['agent', 'validate', 'maxAgents', 'timeout', 'network', 'env', 'peers', 'share'] as const) {
+  for (const key of ['agent', 'validate', 'maxAgents', 'timeout', 'network', 'env', 'peers', 'share', 'remote'] as const) {
     if (project[key] !== undefined) entry[key] = project[key];
   }
   const node = doc.createNode(entry);

@@ -136,4 +136,35 @@ projects:
       'api lists web in peers, but web does not share with api: no snapshot will be given',
     ]);
   });
+
+  describe('remote (issue 10)', () => {
+    const withRemote = (remote: string) => `version: 1\nprojects:\n  - name: api\n    path: ./api\n    branch: main\n    remote: ${remote}\n`;
+
+    it('takes a remote name, a URL, or a path resolved against the workspace, with default lease and poll', () => {
+      const urls = ['origin', 'git://127.0.0.1:9418/api.git', '/srv/git/api.git', './remotes/api.git', '../api.git'].map((remote) => parseWorkspaceConfig(withRemote(remote), SOURCE).config?.projects[0]?.remote);
+      expect(urls).toEqual([
+        { url: 'origin', leaseMs: 30_000, pollMs: 2_000 },
+        { url: 'git://127.0.0.1:9418/api.git', leaseMs: 30_000, pollMs: 2_000 },
+        { url: '/srv/git/api.git', leaseMs: 30_000, pollMs: 2_000 },
+        { url: '/ws/remotes/api.git', leaseMs: 30_000, pollMs: 2_000 },
+        { url: '/api.git', leaseMs: 30_000, pollMs: 2_000 },
+      ]);
+      expect(parseWorkspaceConfig('version: 1\nprojects:\n  - {name: api, path: ./api, branch: main}\n', SOURCE).config?.projects[0]?.remote).toBeUndefined();
+    });
+
+    it('takes the object form with lease and poll', () => {
+      const { config, errors } = parseWorkspaceConfig(withRemote('{url: origin, lease: 10s, poll: 500ms}'), SOURCE);
+      expect(errors).toEqual([]);
+      expect(config?.projects[0]?.remote).toEqual({ url: 'origin', leaseMs: 10_000, pollMs: 500 });
+    });
+
+    it('refuses a value git would read as an option, an unknown key, and a bad duration, each with its line', () => {
+      expect(errorsOf(withRemote('"--upload-pack=touch /tmp/x"'))[0]).toMatchObject({ line: 6 });
+      expect(errorsOf(withRemote('"--upload-pack=touch /tmp/x"'))[0]?.message).toContain('not starting with -');
+      const unknown = errorsOf(withRemote('{url: origin, leese: 10s}'));
+      expect(unknown[0]?.line).toBe(6);
+      expect(unknown[0]?.message).toContain('leese');
+      expect(errorsOf(withRemote('{url: origin, lease: soon}'))[0]?.message).toContain('remote.lease must be a duration');
+    });
+  });
 });

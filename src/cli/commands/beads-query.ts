@@ -60,7 +60,7 @@ export function registerBeadQueries(program: Command, host: CommandHost): void {
       if (options.status !== undefined && !STATUSES.includes(options.status)) {
         throw new OrchError('USAGE', `unknown status ${options.status}`, { hint: `one of ${STATUSES.join(', ')}` });
       }
-      const view = await readWorkspaceView(session);
+      const view = await readWorkspaceView(session, { fetch: true });
       checkProject(view, options.project);
       const beads = [...view.graph.beads.values()].filter(
         (b) => (options.project === undefined || b.project === options.project) && (options.status === undefined || b.status === options.status),
@@ -77,7 +77,7 @@ export function registerBeadQueries(program: Command, host: CommandHost): void {
   const ready = withJson(program.command('ready').description('beads ready to run now, across all projects').option('--project <name>', 'only this project'));
   defineAction<{ project?: string }>(ready, host, (options, output) =>
     withSession(options, output, async (session) => {
-      const view = await readWorkspaceView(session);
+      const view = await readWorkspaceView(session, { fetch: true });
       checkProject(view, options.project);
       const beads = view.ready.filter((b) => options.project === undefined || b.project === options.project);
       output.result({ ready: beads.map((b) => ({ key: beadKey(b), project: b.project, id: b.id, title: b.title, priority: b.priority, files: b.files })), problems: view.problems.map(problemJson) }, () =>
@@ -97,6 +97,7 @@ export function registerBeadQueries(program: Command, host: CommandHost): void {
   defineAction<{ project?: string; maxAgents?: number }>(plan, host, (options, output) =>
     withSession(options, output, async (session) => {
       const view = await readWorkspaceView(session, {
+        fetch: true,
         ...(options.project === undefined ? {} : { projects: [options.project] }),
         ...(options.maxAgents === undefined ? {} : { maxAgents: options.maxAgents }),
       });

@@ -62,9 +62,10 @@ export function registerInit(program: Command, host: CommandHost): void {
       .description('register a git repo as a project and install its hooks')
       .option('--name <name>', 'project name (default: the directory name)')
       .option('--branch <branch>', "target branch (default: the repo's current branch)")
+      .option('--remote <remote>', 'coordinate through this shared remote (a remote name like origin, a URL, or a path): claims, run records and landings go there')
       .option('--no-hooks', 'do not install the git hooks'),
   );
-  defineAction<{ name?: string; branch?: string; hooks: boolean }>(add, host, async (options, output, args) => {
+  defineAction<{ name?: string; branch?: string; remote?: string; hooks: boolean }>(add, host, async (options, output, args) => {
     const root = await workspaceRootOf(options);
     const path = resolve(args[0] ?? '.');
     const top = await git(path, ['rev-parse', '--show-toplevel'], { reject: false });
@@ -81,11 +82,11 @@ export function registerInit(program: Command, host: CommandHost): void {
     }
     const name = options.name ?? basename(top.stdout.trim()).toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^[^a-z]+/, '');
     const written = relative(root, top.stdout.trim());
-    await addProjectToWorkspace(root, { name, path: written.startsWith('..') || isAbsolute(written) ? top.stdout.trim() : `./${written}`, branch });
+    await addProjectToWorkspace(root, { name, path: written.startsWith('..') || isAbsolute(written) ? top.stdout.trim() : `./${written}`, branch, ...(options.remote === undefined ? {} : { remote: options.remote }) });
     const { config } = await loadWorkspace(root);
     const project = config.projects.find((p) => p.name === name);
     const hooks = options.hooks && project !== undefined ? await installProjectHooks(root, project) : undefined;
-    output.result({ project: name, path: top.stdout.trim(), branch, hooks }, () => `Added project ${name} (${top.stdout.trim()}, branch ${branch})${hooks === undefined ? '' : '; hooks installed'}`);
+    output.result({ project: name, path: top.stdout.trim(), branch, ...(options.remote === undefined ? {} : { remote: options.remote }), hooks }, () => `Added project ${name} (${top.stdout.trim()}, branch ${branch}${options.remote === undefined ? '' : `, remote ${options.remote}`})${hooks === undefined ? '' : '; hooks installed'}`);
     return 0;
   });
 }

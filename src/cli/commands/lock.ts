@@ -1,7 +1,8 @@
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { OrchError } from '../../errors/index.js';
-import { acquireLock, listLocks, releaseLock, type NamedLease } from '../../git/claims-and-locks.js';
+import type { NamedLease } from '../../git/claims-and-locks.js';
+import { acquireProjectLock, listProjectLocks, releaseProjectLock } from '../../engine/locks.js';
 import type { LeaseState } from '../../git/leases.js';
 import { parseDuration } from '../../sys/duration.js';
 import type { WorkspaceConfig } from '../../workspace/index.js';
@@ -11,7 +12,8 @@ import { formatTable } from '../output.js';
 
 /**
  * `orch lock acquire | release | list`: general locks as refs
- * (`refs/orch/locks/<name>`) in a project's repo, by compare-and-swap. A lock
+ * (`refs/orch/locks/<name>`) in a project's repo (or on its shared remote),
+ * by compare-and-swap. A lock
  * taken here outlives the process (no pid): it lasts until released or until
  * its lease (--ttl) runs out, after which anyone may take it over.
  */
@@ -79,8 +81,7 @@ export function registerLock(program: Command, host: CommandHost): void {
     const holder = options.holder ?? defaultHolder();
     return withSession(options, output, async (session) => {
       const project = pickProject(session.config, options.project);
-      const repo = await session.repo(project);
-      const result = await acquireLock(repo, name, { holder, ttlMs, pid: null, ...(options.note === undefined ? {} : { note: options.note }) });
+      const result = await acquireProjectLock(session, project, name, { holder, ttlMs, pid: null, ...(options.note === undefined ? {} : { note: options.note }) });
       if (!result.won) {
         const by = result.current === null ? 'someone else (it changed while orch looked)' : describeHolder(result.current);
         throw new OrchError('LOCK_HELD', `lock ${name} in ${project} is held by ${by}`, {
@@ -110,7 +111,7 @@ export function registerLock(program: Command, host: CommandHost): void {
     const holder = options.holder ?? defaultHolder();
     return withSession(options, output, async (session) => {
       const project = pickProject(session.config, options.project);
-      const result = await releaseLock(await session.repo(project), name, { holder, force: options.force === true });
+      const result = await releaseProjectLock(session, project, name, { holder, force: options.force === true });
       if (result.released) {
         output.result({ project, name, released: true, previous: result.previous.record }, () => `Released ${name} in ${project} (was held by ${describeHolder(result.previous)})`);
         return 0;
@@ -131,7 +132,7 @@ export function registerLock(program: Command, host: CommandHost): void {
       const projects = options.project === undefined ? session.config.projects.map((p) => p.name) : [pickProject(session.config, options.project)];
       const locks: { project: string; lock: NamedLease }[] = [];
       for (const project of projects) {
-        for (const found of await listLocks(await session.repo(project))) locks.push({ project, lock: found });
+        for (const found of await listProjectLocks(session, project)) locks.push({ project, lock: found });
       }
       output.result({ locks: locks.map((l) => lockJson(l.project, l.lock)) }, () => {
         if (locks.length === 0) return 'no locks';

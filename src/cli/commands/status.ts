@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { formatBeadProblem } from '../../beads/index.js';
 import { readWatcher } from '../../engine/watcher-lock.js';
 import { readWorkspaceView } from '../../engine/workspace-view.js';
-import { listRunIds, readRunLog, readRuns } from '../../git/run-records.js';
+import { readRunLog, readRuns } from '../../git/run-records.js';
+import { runHeadsOf } from '../../engine/run-history.js';
 import { defineAction, withJson, type CommandHost } from '../command.js';
 import { withSession } from '../context.js';
 import { formatTable } from '../output.js';
@@ -12,7 +13,7 @@ export function registerStatus(program: Command, host: CommandHost): void {
   const status = withJson(program.command('status').description('projects, running sandboxes, claims, last runs, invalid beads'));
   defineAction(status, host, (options, output) =>
     withSession(options, output, async (session) => {
-      const view = await readWorkspaceView(session);
+      const view = await readWorkspaceView(session, { fetch: true });
       const watcher = await readWatcher(session.dirs.root).catch(() => undefined);
       const projects = await Promise.all(
         view.projects.map(async (p) => {
@@ -21,8 +22,8 @@ export function registerStatus(program: Command, host: CommandHost): void {
           let lastRuns: { bead: string; commit: string; verdict: unknown; at: string }[] = [];
           try {
             const repo = await session.repo(p.project);
-            const ids = await listRunIds(repo);
-            const runs = await Promise.all(ids.map(async (id) => ({ id, record: (await readRuns(repo, id, { limit: 1 }))[0] })));
+            const heads = await runHeadsOf(session, p.project);
+            const runs = await Promise.all([...heads.refs].map(async ([id, ref]) => ({ id, record: (await readRuns(repo, id, { limit: 1, ref }))[0] })));
             lastRuns = runs
               .filter((r) => r.record !== undefined)
               .sort((a, b) => (b.record?.time ?? 0) - (a.record?.time ?? 0))
@@ -31,8 +32,10 @@ export function registerStatus(program: Command, host: CommandHost): void {
           } catch {
             // unreadable project: reported below through p.error
           }
+          const link = await session.remote(p.project);
           return {
             name: p.project,
+            remote: link === undefined ? null : link.status(),
             path: p.path,
             branch: p.branch,
             tip: p.commit,
@@ -48,12 +51,13 @@ export function registerStatus(program: Command, host: CommandHost): void {
       const report = { watcher: watcher ?? null, projects, claims, problems: view.problems };
       output.result(report, () => {
         const lines: string[] = [watcher === undefined ? 'watcher: not running' : `watcher: pid ${watcher.pid} on ${watcher.host}`];
-        lines.push('', formatTable([['PROJECT', 'BRANCH', 'TIP', 'BEADS', 'READY', 'NETWORK'], ...projects.map((p) => [p.name, p.branch, p.tip?.slice(0, 10) ?? '-', String(p.beads), String(p.ready), typeof p.network === 'string' ? p.network : 'allow-list'])]));
+        lines.push('', formatTable([['PROJECT', 'BRANCH', 'TIP', 'BEADS', 'READY', 'NETWORK', 'REMOTE'], ...projects.map((p) => [p.name, p.branch, p.tip?.slice(0, 10) ?? '-', String(p.beads), String(p.ready), typeof p.network === 'string' ? p.network : 'allow-list', p.remote === null ? '-' : `${p.remote.url}${p.remote.reachable ? '' : ' (NOT ANSWERING)'}`])]));
         for (const p of projects) {
           if (p.network === 'full') lines.push(`WARNING: ${p.name} has network: full (its sandboxes share the host network)`);
           if (p.error !== undefined) lines.push(`${p.name}: ${p.error.message}`);
+          if (p.remote !== null && !p.remote.reachable) lines.push(`${p.name}: remote ${p.remote.url} does not answer (${p.remote.lastError ?? 'no reason given'}); showing what was last fetched`);
         }
-        lines.push('', claims.length === 0 ? 'no claims (nothing running)' : formatTable([['CLAIM', 'STATE', 'HOLDER', 'RUN', 'LEASE UNTIL'], ...claims.map((c) => [`${c.project}:${c.bead}`, c.status === 'live' ? 'running' : c.status, `${c.holder ?? '?'} pid ${c.pid ?? '-'}`, c.runId ?? '-', c.leaseUntil ?? '-'])]));
+        lines.push('', claims.length === 0 ? 'no claims (nothing running)' : formatTable([['CLAIM', 'STATE', 'HOST', 'HOLDER', 'RUN', 'LEASE UNTIL'], ...claims.map((c) => [`${c.project}:${c.bead}`, c.status === 'live' ? 'running' : c.status, c.host ?? '?', `${c.holder ?? '?'} pid ${c.pid ?? '-'}`, c.runId ?? '-', c.leaseUntil ?? '-'])]));
         const recent = projects.flatMap((p) => p.lastRuns.map((r) => ({ ...r, project: p.name })));
         if (recent.length > 0) lines.push('', 'last runs:', ...recent.map((r) => `  ${r.project}:${r.bead}  ${String(r.verdict)}  ${r.at}  ${r.commit.slice(0, 10)}`));
         if (view.problems.length > 0) lines.push('', 'invalid beads:', ...view.problems.map((p) => `  ${formatBeadProblem(p)}`));
@@ -73,7 +77,8 @@ export function registerStatus(program: Command, host: CommandHost): void {
       const found: { project: string; records: Awaited<ReturnType<typeof readRuns>> }[] = [];
       for (const project of candidates) {
         const repo = await session.repo(project.name);
-        const records = await readRuns(repo, id);
+        const heads = await runHeadsOf(session, project.name, id);
+        const records = await readRuns(repo, id, { ...(heads.refs.has(id) ? { ref: heads.refs.get(id) } : {}) });
         if (records.length > 0) found.push({ project: project.name, records });
       }
       if (found.length === 0) throw new OrchError('BEAD_NOT_FOUND', `no run records for ${arg}`, { hint: 'a bead has run records once it has been attempted; see orch list' });
