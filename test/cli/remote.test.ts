@@ -135,6 +135,10 @@ describe('orch over a shared remote', () => {
     expect(lock.stderr).toContain('[REMOTE_UNREACHABLE]');
     const status = await away.orch(['status']);
     expect(status.stdout).toContain('NOT ANSWERING');
+    const doctor = parseJson<{ checks: { name: string; ok: boolean; fix?: string }[] }>(await away.orch(['doctor', '--json']));
+    expect(doctor.checks.find((c) => c.name === 'remote api')).toMatchObject({ ok: false, fix: expect.stringContaining('git ls-remote') });
+    const fine = parseJson<{ checks: { name: string; ok: boolean }[] }>(await one.orch(['doctor', '--json']));
+    expect(fine.checks.find((c) => c.name === 'remote api')).toMatchObject({ ok: true });
   });
 
   it('a remote value starting with - is refused with the line (exit 2)', async () => {

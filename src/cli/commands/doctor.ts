@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { lsRemote } from '../../git/remote-transport.js';
+import type { ProjectConfig } from '../../workspace/index.js';
 import { git } from '../../git/exec.js';
 import { inspectHooks } from '../../git/hooks-inspect.js';
 import { KNOWLEDGE_HOOK_NAMES, PROJECT_HOOK_NAMES, shippedHookSpecs } from '../../git/hooks-shipped.js';
@@ -72,6 +74,20 @@ function dedupe(checks: Check[]): Check[] {
   }).map((c) => (c.ok ? { name: c.name, ok: true, detail: c.detail } : c));
 }
 
+/** A project's shared remote answers and has its target branch. */
+async function checkRemote(project: ProjectConfig): Promise<Check> {
+  const url = project.remote?.url ?? '';
+  const name = `remote ${project.name}`;
+  try {
+    const listed = await lsRemote(project.path, url, [`refs/heads/${project.branch}`], { timeoutMs: 15_000 });
+    if (listed.kind !== 'ok') return { name, ok: false, detail: `${url} does not answer: ${listed.message}`, fix: `check the URL and your access (git ls-remote ${url})` };
+    if (!listed.refs.has(`refs/heads/${project.branch}`)) return { name, ok: false, detail: `${url} has no branch ${project.branch}`, fix: `push it once: git -C ${project.path} push ${url} ${project.branch}` };
+    return { name, ok: true, detail: `${url} answers; ${project.branch} at ${listed.refs.get(`refs/heads/${project.branch}`)?.slice(0, 10) ?? '?'}` };
+  } catch (error) {
+    return { name, ok: false, detail: isOrchError(error) ? error.message : String(error), fix: 'fix the remote in workspace.yaml' };
+  }
+}
+
 async function checkHooks(workspace: string | undefined): Promise<Check[]> {
   let root: string;
   try {
@@ -93,6 +109,7 @@ async function checkHooks(workspace: string | undefined): Promise<Check[]> {
         checks.push({ name: repo.name, ok: false, detail: isOrchError(error) ? error.message : String(error), fix: 'check the path in workspace.yaml' });
       }
     }
+    checks.push(...(await Promise.all(config.projects.filter((p) => p.remote !== undefined).map((p) => checkRemote(p)))));
     return dedupe(checks);
   } catch (error) {
     return [{ name: 'workspace', ok: false, detail: isOrchError(error) ? error.message : String(error), fix: isOrchError(error) ? (error.hint ?? 'fix workspace.yaml') : 'fix workspace.yaml' }];
