@@ -25,6 +25,7 @@ export class RemoteClaim implements HeldClaim {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private done = false;
+  private renewing = false;
 
   constructor(
     private readonly session: Session,
@@ -32,7 +33,14 @@ export class RemoteClaim implements HeldClaim {
     private lease: RemoteLease,
   ) {
     const every = Math.max(100, Math.floor(link.config.leaseMs / 3));
-    this.timer = setInterval(() => void this.exclusive(() => this.renew()), every);
+    this.timer = setInterval(() => {
+      // A renewal still waiting on a silent remote is not queued behind by another.
+      if (this.renewing) return;
+      this.renewing = true;
+      void this.exclusive(() => this.renew()).finally(() => {
+        this.renewing = false;
+      });
+    }, every);
     this.timer.unref();
   }
 

@@ -13,6 +13,7 @@ export function startRemotePolling(session: Session, wake: (project: string) => 
   for (const project of session.config.projects) {
     if (project.remote === undefined) continue;
     let busy = false;
+    let answered = true;
     const tick = async (): Promise<void> => {
       if (busy) return;
       busy = true;
@@ -20,9 +21,12 @@ export function startRemotePolling(session: Session, wake: (project: string) => 
         const link = await session.remote(project.name);
         if (link === undefined) return;
         const fetched = await link.refresh();
+        const back = fetched.ok && !answered;
+        answered = fetched.ok;
         if (!fetched.ok) return;
         const due = (await link.claims()).some((claim) => isStale(claim.status) && claim.record?.holder !== session.holder);
-        if (fetched.changed || due) wake(project.name);
+        // Back after an outage: beads skipped meanwhile are tried again.
+        if (fetched.changed || due || back) wake(project.name);
       } catch {
         // A failed poll is retried at the next tick; the link reports unreachability itself.
       } finally {
