@@ -14,6 +14,7 @@ const MODULES = [
   'hooks.bench',
   'engine.bench',
   'ui.bench',
+  'scaleout.bench',
 ] as const satisfies readonly string[];
 
 async function loadBenches(): Promise<Bench[]> {
