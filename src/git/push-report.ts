@@ -63,7 +63,9 @@ export function judgePush(exitCode: number, stdout: string, stderr: string): Pus
 /** The line of git's stderr that says what went wrong (fatal: first), trimmed. */
 export function firstFatal(stderr: string): string {
   const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
-  const at = Math.max(0, lines.findIndex((line) => line.startsWith('fatal:')) >= 0 ? lines.findIndex((line) => line.startsWith('fatal:')) : lines.findIndex((line) => line.startsWith('error:')));
+  let at = lines.findIndex((line) => line.startsWith('fatal:'));
+  if (at < 0) at = lines.findIndex((line) => line.startsWith('error:'));
+  if (at < 0) at = 0;
   // git often puts the reason on the next line ("fatal: unable to connect to host:" then "...errno=Connection refused").
   const said = lines.slice(at, at + 2).join(' ');
   return (said.length > 0 ? said : 'git reported no reason').slice(0, 500);
