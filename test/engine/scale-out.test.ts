@@ -282,6 +282,28 @@ describe.skipIf(skip)('scale-out: three watchers sharing one remote per project'
     }
   });
 
+  it('a living holder whose agent runs several leases long keeps its claim: it renews, nobody takes over', async () => {
+    const c = await newCluster({ watchers: 2, maxAgents: 2, remote: { lease: '2s', poll: '200ms' } });
+    const beads: ScaleBead[] = [{ project: 'api', id: 'api-long1', deps: [], files: [outputPath('api-long1')], sleep: 7 }];
+    const samples = sampleClaims(c);
+    try {
+      await startAll(c);
+      await pushAll(c, beads);
+      await runToTheEnd(c, beads);
+      await expectExactlyOnce(c, beads);
+      const context = transcripts(c);
+      expect(eventsOfType(c.watchers, 'recovered'), context).toEqual([]);
+      expect(eventsOfType(c.watchers, 'bead-claimed'), context).toHaveLength(1);
+      const history = samples.history('api/api-long1');
+      // One grant, renewed in place: the same holder throughout, no takeover, and (7 s of a 2 s lease) several renewals.
+      expect(new Set(history.map((v) => v.record.holder)).size, context).toBe(1);
+      expect(history.filter((v) => v.record.recovered !== undefined)).toEqual([]);
+      expect(history.length, 'distinct claim values seen on the remote (the grant and its renewals)').toBeGreaterThanOrEqual(4);
+    } finally {
+      samples.stop();
+    }
+  });
+
   it('a daemon outage mid-run: watchers report it, retry, and every bead lands exactly once', async () => {
     const c = await newCluster({ watchers: 3, maxAgents: 2, remote: { lease: '5s', poll: '300ms' } });
     const beads = allBeads(planBeads({ projects: PROJECTS, perProject: 8, chainLength: 2, crossDeps: 2, sleep: 0.3 }));
