@@ -3,7 +3,8 @@ import { acquireLock, listLocks, releaseLock, type NamedLease } from '../git/cla
 import { isStale } from '../git/lease-record.js';
 import type { AcquireResult, LeaseRequest, LeaseState, ReleaseByNameResult } from '../git/leases.js';
 import { LOCKS_PREFIX, lockRef } from '../git/ref-name.js';
-import { acquireRemoteLease, fetchRemoteLeases, releaseRemoteLease, takeOverRemoteLease } from '../git/remote-leases.js';
+import { acquireRemoteLease, fetchRemoteLeases, takeOverRemoteLease } from '../git/remote-leases.js';
+import { pushRefs } from '../git/remote-transport.js';
 import type { RemoteLink } from './remote-link.js';
 import type { Session } from './session.js';
 
@@ -53,9 +54,9 @@ export async function releaseProjectLock(session: Session, project: string, name
     if (options.force !== true && current.record?.holder !== options.holder) return { released: false, reason: 'not-holder', current };
     if (current.record === undefined && options.force !== true) return { released: false, reason: 'not-holder', current };
     // The delete swaps from the value just read, so a grant made in between is kept.
-    const released = await releaseRemoteLease(link.repo, link.url, { ref, oid: current.oid, record: current.record ?? ({} as never), unsure: [] });
-    if (released.outcome === 'ok') return { released: true, previous: current };
-    if (released.outcome === 'unreachable') throw unreachable(link, released.message);
+    const verdict = await pushRefs(link.repo.path, link.url, [{ ref, to: null, expect: current.oid }]);
+    if (verdict.kind === 'ok') return { released: true, previous: current };
+    if (verdict.kind === 'unreachable') throw unreachable(link, verdict.message);
   }
   throw new OrchError('REF_CONFLICT', `lock ${name} in ${project} kept changing on the remote; nothing released`, { data: { project, name } });
 }
