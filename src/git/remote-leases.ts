@@ -78,7 +78,8 @@ async function grant(repo: Repo, remote: string, ref: string, expect: string | n
   // The answer was lost: the push may have gone through. Our value is unique (nonce), so asking settles it.
   const now = await remoteValue(repo, remote, ref);
   if (now === oid) return won();
-  if (now === undefined) return { outcome: 'unreachable', message: verdict.message };
+  // Absent: our push did not get through (the remote answers again, but did not then). Held: someone else's value.
+  if (now === undefined || now === null || now === expect) return { outcome: 'unreachable', message: verdict.message };
   return { outcome: 'held' };
 }
 
