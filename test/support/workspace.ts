@@ -27,6 +27,8 @@ export interface ProjectSpec {
   share?: string[];
   maxAgents?: number;
   timeout?: string;
+  /** The project's network policy (default: none). */
+  network?: 'none' | 'full' | { allow: string[] };
 }
 
 export interface WorkspaceSpec {
@@ -68,6 +70,7 @@ function workspaceYaml(spec: WorkspaceSpec): string {
     if (p.share !== undefined) lines.push(`    share: ${yamlList(p.share)}`);
     if (p.maxAgents !== undefined) lines.push(`    maxAgents: ${p.maxAgents}`);
     if (p.timeout !== undefined) lines.push(`    timeout: ${p.timeout}`);
+    if (p.network !== undefined) lines.push(`    network: ${typeof p.network === 'string' ? p.network : `{allow: ${yamlList(p.network.allow)}}`}`);
   }
   return `${lines.join('\n')}\n`;
 }
