@@ -1,6 +1,6 @@
 import { OrchError } from '../errors/index.js';
 import { git } from '../git/exec.js';
-import { REJECTIONS_REF } from './knowledge-repo.js';
+import { readMain, readReviewers, REJECTIONS_REF } from './knowledge-repo.js';
 import { commitTree, resolveCommit, updateRefs, writeTree } from './plumbing.js';
 import { requireProposal } from './proposals.js';
 import { assertReviewerName } from './reviewers.js';
@@ -31,8 +31,19 @@ async function startLog(repo: string, empty: string): Promise<string> {
   return commitTree(repo, empty, [], 'Rejected lesson proposals\n\nEach commit on refs/orch/rejections records one; its second parent is the proposal.\n');
 }
 
+/** A rejection signed `--as` someone names a reviewer listed on main (as an approval must): the record is not a place to forge a name. */
+async function assertListedReviewer(repo: string, name: string): Promise<void> {
+  assertReviewerName(name, '--as');
+  const listed = await readReviewers(repo, await readMain(repo));
+  if (listed.includes(name)) return;
+  throw new OrchError('REVIEWER_UNKNOWN', `${name} is not a listed reviewer of this knowledge repo (listed: ${listed.join(', ')})`, {
+    data: { reviewer: name, listed },
+    hint: 'reject as a listed reviewer, or without --as (the record then names no one)',
+  });
+}
+
 export async function rejectLesson(repo: string, id: string, options: { reason: string; as?: string }): Promise<Rejection> {
-  if (options.as !== undefined) assertReviewerName(options.as, '--as');
+  if (options.as !== undefined) await assertListedReviewer(repo, options.as);
   const reason = oneLine(options.reason);
   if (reason === '') throw new OrchError('USAGE', 'say why the lesson is rejected', { hint: 'orch lessons reject ID --reason "..."' });
   const proposal = await requireProposal(repo, id);

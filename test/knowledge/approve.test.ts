@@ -159,6 +159,15 @@ describe('rejectLesson', () => {
     expect((await verifyKnowledge(repo)).ok).toBe(true);
   });
 
+  it('signed --as someone not listed on main is refused, and nothing is removed or recorded', async () => {
+    const repo = await makeKnowledgeRepo(['alice']);
+    await proposeLesson(repo, { content: lessonText({ id: 'forged', project: 'api' }) });
+    await expect(rejectLesson(repo, 'api/forged', { as: 'mallory', reason: 'no' })).rejects.toMatchObject({ code: 'REVIEWER_UNKNOWN' });
+    await expect(rejectLesson(repo, 'api/forged', { as: '-x', reason: 'no' })).rejects.toMatchObject({ code: 'USAGE' });
+    expect(await refExists(repo, 'refs/heads/proposals/api/forged')).toBe(true);
+    expect(await listRejections(repo)).toEqual([]);
+  });
+
   it('needs a reason', async () => {
     const repo = await makeKnowledgeRepo();
     await proposeLesson(repo, { content: lessonText({ id: 'r', project: 'api' }) });
