@@ -15,6 +15,7 @@ const MODULES = [
   'engine.bench',
   'ui.bench',
   'scaleout.bench',
+  'watcher.bench',
 ] as const satisfies readonly string[];
 
 async function loadBenches(): Promise<Bench[]> {

@@ -11,7 +11,7 @@ export interface CycleMember {
 }
 
 /** Breadth-first steps spent on finding loops before the rest get a plain "in a cycle of N" path. */
-const SEARCH_BUDGET = 5_000_000;
+export const SEARCH_BUDGET = 5_000_000;
 const SHOWN_AHEAD = 4;
 const SHOWN_BEHIND = 2;
 
@@ -19,27 +19,56 @@ export function findCycles(edges: ReadonlyMap<string, readonly string[]>): Cycle
   const members: CycleMember[] = [];
   let budget = SEARCH_BUDGET;
   for (const component of cyclicComponents(edges)) {
-    const inside = new Set(component);
-    const done = new Set<string>();
-    for (const key of component) {
-      if (done.has(key)) continue;
-      const loop = budget > 0 ? shortestLoop(key, edges, inside) : undefined;
-      budget -= inside.size;
-      if (loop === undefined) {
-        members.push({ key, path: [key, `... (a cycle among ${component.length} beads) ...`, key] });
-        done.add(key);
-        continue;
-      }
-      // Every bead on this loop is reported with the same loop, starting from itself.
-      const ring = loop.slice(0, -1);
-      ring.forEach((member, offset) => {
-        if (done.has(member)) return;
-        done.add(member);
-        members.push({ key: member, path: rotate(ring, offset) });
-      });
-    }
+    const found = loopsOf(component, edges, budget);
+    budget -= found.spent;
+    members.push(...found.members);
   }
   return members;
+}
+
+/**
+ * The members of one cyclic component, each with a loop to name, and the
+ * search steps spent. With budget enough for every search (`Infinity`), a
+ * component's answer depends on nothing else, so an incremental graph can
+ * keep it while the component is untouched.
+ */
+export function loopsOf(component: readonly string[], edges: ReadonlyMap<string, readonly string[]>, budget: number): { members: CycleMember[]; spent: number } {
+  const members: CycleMember[] = [];
+  const inside = new Set(component);
+  const done = new Set<string>();
+  let spent = 0;
+  for (const key of component) {
+    if (done.has(key)) continue;
+    const loop = budget - spent > 0 ? shortestLoop(key, edges, inside) : undefined;
+    spent += inside.size;
+    if (loop === undefined) {
+      members.push({ key, path: [key, `... (a cycle among ${component.length} beads) ...`, key] });
+      done.add(key);
+      continue;
+    }
+    // Every bead on this loop is reported with the same loop, starting from itself.
+    const ring = loop.slice(0, -1);
+    ring.forEach((member, offset) => {
+      if (done.has(member)) return;
+      done.add(member);
+      members.push({ key: member, path: rotate(ring, offset) });
+    });
+  }
+  return { members, spent };
+}
+
+/** Every key reachable from `roots` along the edges (the roots included). */
+export function reachableFrom(edges: ReadonlyMap<string, readonly string[]>, roots: Iterable<string>): string[] {
+  const seen = new Set<string>(roots);
+  const queue = [...seen];
+  for (let head = 0; head < queue.length; head++) {
+    for (const target of edges.get(queue[head] ?? '') ?? []) {
+      if (seen.has(target)) continue;
+      seen.add(target);
+      queue.push(target);
+    }
+  }
+  return queue;
 }
 
 /** The ring read from `offset`, closed, shortened when long. */
@@ -54,10 +83,11 @@ function rotate(ring: readonly string[], offset: number): string[] {
 /**
  * Components that hold a cycle (two or more beads, or one that depends on
  * itself), by Tarjan's algorithm over integer arrays: most beads are in no
- * cycle, and a 50,000-bead catalog should not allocate per bead here.
+ * cycle, and a 50,000-bead catalog should not allocate per bead here. Only
+ * the graph among `keys` (default: every key) is searched; each component
+ * is sorted.
  */
-function cyclicComponents(edges: ReadonlyMap<string, readonly string[]>): string[][] {
-  const keys = [...edges.keys()];
+export function cyclicComponents(edges: ReadonlyMap<string, readonly string[]>, keys: readonly string[] = [...edges.keys()]): string[][] {
   const count = keys.length;
   const indexOf = new Map<string, number>();
   keys.forEach((key, i) => indexOf.set(key, i));

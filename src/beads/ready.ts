@@ -57,11 +57,17 @@ export function deriveState(graph: BeadGraph, key: string, claimed: ReadonlySet<
 /** Ready beads across all projects, in planning order. */
 export function readySet(graph: BeadGraph, claimed: ReadonlySet<string> = new Set()): Bead[] {
   const ready: Bead[] = [];
-  for (const [key, bead] of graph.beads) {
-    if (bead.status !== 'open' || claimed.has(key) || graph.invalid.has(key)) continue;
-    if ((graph.deps.get(key) ?? []).every((dep) => isClosed(graph, dep))) ready.push(bead);
-  }
+  for (const [key, bead] of graph.beads) if (isReady(graph, key, bead, claimed)) ready.push(bead);
   return ready.sort(compareBeads);
+}
+
+/** Whether `bead` (under `key` in the graph) is ready: open, valid, not claimed, every dep closed. */
+export function isReady(graph: BeadGraph, key: string, bead: Bead, claimed: ReadonlySet<string>): boolean {
+  if (bead.status !== 'open' || claimed.has(key) || graph.invalid.has(key)) return false;
+  const deps = graph.deps.get(key);
+  if (deps === undefined) return true;
+  for (const dep of deps) if (!isClosed(graph, dep)) return false;
+  return true;
 }
 
 function isClosed(graph: BeadGraph, key: string): boolean {

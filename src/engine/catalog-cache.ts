@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BEADS_DIR, type Bead, type BeadProblem } from '../beads/index.js';
 import { writeFileAtomic } from '../sys/atomic-file.js';
+import { BeadCompactor } from './catalog-compact.js';
 
 /**
  * The bead catalog's disk cache, one file per project under
@@ -10,10 +11,16 @@ import { writeFileAtomic } from '../sys/atomic-file.js';
  * second `orch ready` on an unchanged repo reads this instead of git; after
  * a commit only the changed blobs are parsed again. Disposable: anything
  * unreadable or from another version is a miss.
+ *
+ * JSON lines: the header (version, path, branch, commit, tree), then the
+ * files, as JSON arrays of up to ~32 KB a line. Read and written a line at a
+ * time, so neither side makes a string of the whole file (~360 KB for 1,000
+ * beads): a string that large lives in V8's old generation until a full GC,
+ * and a watcher writes one after every commit and reads 50 on a restart.
  */
 
-/** Bump when parsing or the Bead shape changes: old caches then miss. */
-export const BEAD_CACHE_VERSION = 1;
+/** Bump when parsing, the Bead shape or the file layout changes: old caches then miss. */
+export const BEAD_CACHE_VERSION = 2;
 
 /** A bead file's parse result. */
 export type FileResult = { ok: true; bead: Bead } | { ok: false; problems: BeadProblem[] };
@@ -35,9 +42,13 @@ export interface ProjectCache {
 
 /** On disk, results leave out what the project restores (project, file). */
 type StoredResult = { ok: true; bead: Omit<Bead, 'project' | 'file'> } | { ok: false; problems: Omit<BeadProblem, 'project' | 'file'>[] };
-interface StoredCache extends Omit<ProjectCache, 'files'> {
+interface StoredHead extends Omit<ProjectCache, 'files'> {
   version: number;
-  files: { name: string; blob: string; result: StoredResult }[];
+}
+interface StoredFile {
+  name: string;
+  blob: string;
+  result: StoredResult;
 }
 
 export function beadCacheDir(workspaceRoot: string): string {
@@ -48,62 +59,75 @@ function cacheFile(dir: string, project: string): string {
   return join(dir, `${project}.json`);
 }
 
-export async function readProjectCache(dir: string, project: string, path: string, branch: string): Promise<ProjectCache | undefined> {
-  let stored: Partial<StoredCache> | null;
+/** `compactor`: what every restored bead goes through (the catalog's, so restored and parsed beads share values). */
+export async function readProjectCache(dir: string, project: string, path: string, branch: string, compactor = new BeadCompactor()): Promise<ProjectCache | undefined> {
+  let data: Buffer;
   try {
-    stored = JSON.parse(await readFile(cacheFile(dir, project), 'utf8')) as Partial<StoredCache> | null;
+    data = await readFile(cacheFile(dir, project));
   } catch {
     return undefined;
   }
-  if (stored === null || typeof stored !== 'object' || stored.version !== BEAD_CACHE_VERSION || stored.path !== path || stored.branch !== branch) return undefined;
-  if (typeof stored.commit !== 'string' || !Array.isArray(stored.files)) return undefined;
-  const base = `${join(path, BEADS_DIR)}/`;
-  const files = stored.files.map(({ name, blob, result }): CachedFile => {
-    const file = base + name;
-    return {
-      name,
-      blob,
-      result: result.ok ? { ok: true, bead: restoreBead(result.bead, project, file) } : { ok: false, problems: result.problems.map((problem) => ({ ...problem, project, file })) },
-    };
-  });
-  return { path, branch, commit: stored.commit, tree: stored.tree ?? null, files };
+  const lines = lineRanges(data);
+  const [first, ...rest] = lines;
+  if (first === undefined) return undefined;
+  try {
+    const head = JSON.parse(data.toString('utf8', first[0], first[1])) as Partial<StoredHead> | null;
+    if (head === null || typeof head !== 'object' || head.version !== BEAD_CACHE_VERSION || head.path !== path || head.branch !== branch) return undefined;
+    if (typeof head.commit !== 'string') return undefined;
+    const base = `${join(path, BEADS_DIR)}/`;
+    const files: CachedFile[] = [];
+    for (const [start, end] of rest) {
+      for (const { name, blob, result } of JSON.parse(data.toString('utf8', start, end)) as StoredFile[]) {
+        const file = base + name;
+        files.push({
+          name,
+          blob,
+          result: result.ok ? { ok: true, bead: compactor.restore(result.bead, project, file) } : { ok: false, problems: result.problems.map((problem) => ({ ...problem, project, file })) },
+        });
+      }
+    }
+    return { path, branch, commit: head.commit, tree: head.tree ?? null, files };
+  } catch {
+    return undefined;
+  }
 }
+
+/** [start, end) of each non-empty line. */
+function lineRanges(data: Buffer): [number, number][] {
+  const lines: [number, number][] = [];
+  let start = 0;
+  while (start < data.length) {
+    const newline = data.indexOf(0x0a, start);
+    const end = newline < 0 ? data.length : newline;
+    if (end > start) lines.push([start, end]);
+    start = end + 1;
+  }
+  return lines;
+}
+
+/** Characters of JSON on one line (well under V8's large-object size, few enough lines that parsing them stays cheap). */
+const LINE = 32_000;
 
 export async function writeProjectCache(dir: string, project: string, cache: ProjectCache): Promise<void> {
-  const stored: StoredCache = {
-    version: BEAD_CACHE_VERSION,
-    path: cache.path,
-    branch: cache.branch,
-    commit: cache.commit,
-    tree: cache.tree,
-    files: cache.files.map(({ name, blob, result }) => ({
-      name,
-      blob,
-      result: result.ok ? { ok: true, bead: withoutPlace(result.bead) } : { ok: false, problems: result.problems.map(withoutPlace) },
-    })),
+  const head: StoredHead = { version: BEAD_CACHE_VERSION, path: cache.path, branch: cache.branch, commit: cache.commit, tree: cache.tree };
+  const parts: Buffer[] = [Buffer.from(`${JSON.stringify(head)}\n`)];
+  let line: string[] = [];
+  let size = 0;
+  const endLine = () => {
+    parts.push(Buffer.from(`[${line.join(',')}]\n`));
+    line = [];
+    size = 0;
   };
+  for (const { name, blob, result } of cache.files) {
+    const stored: StoredFile = { name, blob, result: result.ok ? { ok: true, bead: withoutPlace(result.bead) } : { ok: false, problems: result.problems.map(withoutPlace) } };
+    const text = JSON.stringify(stored);
+    line.push(text);
+    size += text.length + 1;
+    if (size >= LINE) endLine();
+  }
+  if (line.length > 0) endLine();
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(cacheFile(dir, project), JSON.stringify(stored));
-}
-
-/** Field by field, so every restored bead has the same shape as a parsed one (the graph code stays monomorphic). */
-function restoreBead(stored: Omit<Bead, 'project' | 'file'>, project: string, file: string): Bead {
-  const bead: Bead = {
-    project,
-    file,
-    id: stored.id,
-    title: stored.title,
-    status: stored.status,
-    priority: stored.priority,
-    type: stored.type,
-    deps: stored.deps,
-    files: stored.files,
-    labels: stored.labels,
-    lines: stored.lines,
-  };
-  if (stored.created !== undefined) bead.created = stored.created;
-  if (stored.reason !== undefined) bead.reason = stored.reason;
-  return bead;
+  await writeFileAtomic(cacheFile(dir, project), Buffer.concat(parts));
 }
 
 function withoutPlace<T extends { project?: string; file: string }>(value: T): Omit<T, 'project' | 'file'> {

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { BEADS_DIR, buildGraph, idFromFileName, parseBead, type Bead, type BeadGraph, type BeadProblem } from '../beads/index.js';
 import { isOrchError, OrchError, type ErrorCode } from '../errors/index.js';
 import { parseTree, type GitObject } from '../git/cat-file.js';
-import { readProjectCache, writeProjectCache, type CachedFile, type FileResult, type ProjectCache } from './catalog-cache.js';
+import { readProjectCache, type CachedFile, type FileResult, type ProjectCache } from './catalog-cache.js';
+import { CacheWriter } from './catalog-writer.js';
+import { BeadCompactor } from './catalog-compact.js';
 import { ObjectReader } from './catalog-objects.js';
 import { BranchTips, findCommonDir } from './catalog-ref.js';
 
@@ -13,8 +15,9 @@ import { BranchTips, findCommonDir } from './catalog-ref.js';
  * through one `git cat-file --batch`, and only the blobs not already parsed.
  * Results are cached by tree and blob id in memory (a watcher keeps one
  * catalog) and on disk (so the next `orch` process is fast). A broken bead
- * or project never hides the others. Returned beads are shared with the
- * cache: treat them as read-only.
+ * or project never hides the others. Returned records and beads are shared
+ * with the cache (an unchanged project gives the same record again): treat
+ * them as read-only.
  */
 
 export { beadCacheDir } from './catalog-cache.js';
@@ -63,9 +66,15 @@ export class BeadCatalog {
   private readonly memory = new Map<string, ProjectCache>();
   private readonly readers = new Map<string, ObjectReader>();
   private readonly tips = new Map<string, BranchTips>();
-  private writes: Promise<void>[] = [];
+  /** Every bead the catalog keeps goes through here (shared values, no slices of file texts). */
+  private readonly compactor = new BeadCompactor();
+  /** The record last handed out for a cache entry: an unchanged project gives the same object again. */
+  private readonly records = new WeakMap<ProjectCache, ProjectBeads>();
+  private readonly writer: CacheWriter | undefined;
 
-  constructor(private readonly options: CatalogOptions = {}) {}
+  constructor(private readonly options: CatalogOptions = {}) {
+    this.writer = options.cacheDir === undefined ? undefined : new CacheWriter(options.cacheDir);
+  }
 
   /** All projects, read concurrently. */
   async load(projects: readonly CatalogProject[]): Promise<ProjectBeads[]> {
@@ -74,7 +83,12 @@ export class BeadCatalog {
 
   async loadProject(project: CatalogProject): Promise<ProjectBeads> {
     try {
-      return materialize(project, await this.refresh(project));
+      const cache = await this.refresh(project);
+      const known = this.records.get(cache);
+      if (known !== undefined && known.project === project.name && known.path === project.path && known.branch === project.branch) return known;
+      const record = materialize(project, cache);
+      this.records.set(cache, record);
+      return record;
     } catch (error) {
       // A dead or confused cat-file child is not reused: the next load starts a fresh one.
       const reader = this.readers.get(project.path);
@@ -84,11 +98,9 @@ export class BeadCatalog {
     }
   }
 
-  /** Wait for pending disk-cache writes. */
+  /** Write the pending disk-cache updates now, and wait for them. */
   async flush(): Promise<void> {
-    const writes = this.writes;
-    this.writes = [];
-    await Promise.all(writes);
+    await this.writer?.flush();
   }
 
   /** Flush the cache and end every cat-file child. */
@@ -106,7 +118,7 @@ export class BeadCatalog {
     let cached = this.memory.get(project.name);
     if (cached !== undefined && (cached.path !== project.path || cached.branch !== source)) cached = undefined;
     if (cached === undefined && this.options.cacheDir !== undefined) {
-      cached = await readProjectCache(this.options.cacheDir, project.name, project.path, source);
+      cached = await readProjectCache(this.options.cacheDir, project.name, project.path, source, this.compactor);
     }
     let commit = await this.tipsOf(project.path).read(ref);
     if (commit !== undefined && cached?.commit === commit) return this.remember(project, cached, false);
@@ -122,14 +134,13 @@ export class BeadCatalog {
     const base = { path: project.path, branch: source, commit };
     if (tree === undefined || tree.type !== 'tree') return this.remember(project, { ...base, tree: null, files: [] }, true);
     if (cached?.tree === tree.oid) return this.remember(project, { ...cached, commit }, true);
-    const files = await readBeadFiles(project, reader, tree, cached, this.stats);
+    const files = await readBeadFiles(project, reader, tree, cached, this.stats, this.compactor);
     return this.remember(project, { ...base, tree: tree.oid, files }, true);
   }
 
   private remember(project: CatalogProject, cache: ProjectCache, changed: boolean): ProjectCache {
     this.memory.set(project.name, cache);
-    const dir = this.options.cacheDir;
-    if (changed && dir !== undefined) this.writes.push(writeProjectCache(dir, project.name, cache).catch(() => undefined));
+    if (changed) this.writer?.schedule(project.name, cache);
     return cache;
   }
 
@@ -178,41 +189,48 @@ async function readBeadFiles(
   tree: GitObject,
   cached: ProjectCache | undefined,
   stats: CatalogStats,
+  compactor: BeadCompactor,
 ): Promise<CachedFile[]> {
   const previous = new Map((cached?.files ?? []).map((file) => [file.name, file]));
+  const dir = beadDirOf(project);
   const files: CachedFile[] = [];
   const wanted: { name: string; blob: string }[] = [];
   for (const entry of parseTree(tree.data)) {
     if (entry.type !== 'blob' || !entry.name.endsWith('.md') || entry.name.startsWith('.')) continue;
     if (entry.mode === '120000') {
       const problem = { kind: 'read' as const, line: 1, reason: 'a bead file must be a regular file, not a symlink' };
-      files.push({ name: entry.name, blob: entry.oid, result: { ok: false, problems: [{ ...problem, file: fileOf(project, entry.name), project: project.name }] } });
+      files.push({ name: entry.name, blob: entry.oid, result: { ok: false, problems: [{ ...problem, file: dir + entry.name, project: project.name }] } });
       continue;
     }
     const known = previous.get(entry.name);
     if (known !== undefined && known.blob === entry.oid) files.push(known);
     else wanted.push({ name: entry.name, blob: entry.oid });
   }
-  const texts = await reader.readTexts(wanted.map((file) => file.blob));
+  const blobs = await reader.readBlobs(wanted.map((file) => file.blob));
   stats.parsed += wanted.length;
   wanted.forEach((file, index) => {
-    const text = texts[index];
-    const path = fileOf(project, file.name);
+    const text = blobs[index]?.toString('utf8');
+    const path = dir + file.name;
     const result: FileResult =
       text === undefined
         ? { ok: false, problems: [{ kind: 'read', line: 1, reason: `blob ${file.blob} is missing from the repository`, file: path, project: project.name }] }
-        : resultOf(parseBead(text, { file: path, project: project.name }));
+        : resultOf(parseBead(text, { file: path, project: project.name }), compactor);
     files.push({ name: file.name, blob: file.blob, result });
   });
   return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-function fileOf(project: CatalogProject, name: string): string {
-  return join(project.path, BEADS_DIR, name);
+/**
+ * `<path>/.agents/beads/`: a bead file's path is this + its name (as
+ * join(path, BEADS_DIR, name) spells it), so V8 keeps one directory string
+ * and the two parts of each path, not 50,000 full paths.
+ */
+function beadDirOf(project: CatalogProject): string {
+  return `${join(project.path, BEADS_DIR)}/`;
 }
 
-function resultOf(parsed: ReturnType<typeof parseBead>): FileResult {
-  return parsed.ok ? { ok: true, bead: parsed.bead } : { ok: false, problems: parsed.problems };
+function resultOf(parsed: ReturnType<typeof parseBead>, compactor: BeadCompactor): FileResult {
+  return parsed.ok ? { ok: true, bead: compactor.compact(parsed.bead) } : { ok: false, problems: parsed.problems };
 }
 
 function materialize(project: CatalogProject, cache: ProjectCache): ProjectBeads {

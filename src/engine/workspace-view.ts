@@ -1,9 +1,10 @@
-import { beadKey, deriveState, planWaves, readySet, type Bead, type BeadGraph, type BeadProblem, type DerivedState, type WavePlan } from '../beads/index.js';
+import { beadKey, deriveState, type Bead, type BeadGraph, type BeadProblem, type DerivedState, type WavePlan } from '../beads/index.js';
 import { listClaims, type NamedLease } from '../git/claims-and-locks.js';
 import { CLAIMS_PREFIX } from '../git/ref-name.js';
 import { trackingRef } from '../git/remote-transport.js';
-import { buildCatalogGraph, type ProjectBeads } from './catalog.js';
+import type { ProjectBeads } from './catalog.js';
 import type { Session } from './session.js';
+import { viewCacheOf } from './view-cache.js';
 
 /**
  * What the workspace looks like now: every project's committed beads, their
@@ -20,9 +21,11 @@ export interface WorkspaceView {
   claims: ClaimView[];
   /** Keys (`project:id`) of beads held by a live claim. */
   claimed: Set<string>;
-  ready: Bead[];
+  /** Shared with the session's view cache: never change it. */
+  ready: readonly Bead[];
   plan: WavePlan;
-  problems: BeadProblem[];
+  /** Shared with the session's view cache while nothing changes: never change it. */
+  problems: readonly BeadProblem[];
 }
 
 export interface ViewOptions {
@@ -57,27 +60,19 @@ export async function readWorkspaceView(session: Session, options: ViewOptions =
   const projects = await session.catalog.load(
     config.projects.map((p) => ({ name: p.name, path: p.path, branch: p.branch, ...(p.remote === undefined ? {} : { ref: trackingRef(`refs/heads/${p.branch}`) }) })),
   );
-  const graph = buildCatalogGraph(projects);
   const claims = await readClaims(session, projects);
   const claimed = new Set(claims.filter((c) => c.status === 'live').map((c) => `${c.project}:${c.name}`));
+  // From here on synchronous: the session's view cache goes from the last view to this one.
+  const cache = viewCacheOf(session);
+  const { graph, ready: all } = cache.update(projects, claimed);
   const only = options.projects === undefined ? undefined : new Set(options.projects);
-  const ready = readySet(graph, claimed).filter((bead) => only === undefined || only.has(bead.project));
-  const plan = planWaves(ready, {
+  // The cache's list itself when every project is planned (it is never changed, and a copy of 17,000 would be).
+  const ready = only === undefined ? all : all.filter((bead) => only.has(bead.project));
+  const plan = cache.planner.plan(ready, {
     globalCap: options.maxAgents ?? config.maxAgents,
     projectCaps: Object.fromEntries(config.projects.map((p) => [p.name, p.maxAgents])),
   });
-  const problems = [...projects.flatMap((p) => p.problems), ...graph.problems];
-  return { projects, graph, claims, claimed, ready, plan, problems: dedupeProblems(problems) };
-}
-
-function dedupeProblems(problems: readonly BeadProblem[]): BeadProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((problem) => {
-    const key = JSON.stringify(problem);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return { projects, graph, claims, claimed, ready, plan, problems: cache.problemsOf(projects, graph) };
 }
 
 export function stateOf(view: WorkspaceView, bead: Bead): DerivedState {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectReader } from '../../src/engine/catalog-objects.js';
+import type { GitObject } from '../../src/git/cat-file.js';
 import { git } from '../../src/git/exec.js';
 import { makeRepo } from '../support/git-repo.js';
 
@@ -50,6 +51,42 @@ describe('ObjectReader', () => {
     try {
       await expect(reader.read('HEAD\nHEAD')).rejects.toMatchObject({ code: 'REF_INVALID' });
       expect((await reader.read('HEAD'))?.type).toBe('commit');
+    } finally {
+      await reader.close();
+    }
+  });
+  it('joins objects that pipe chunks split anywhere (header, body, a missing object), each at every place', async () => {
+    const repo = await makeRepo();
+    const reader = new ObjectReader(repo);
+    // Fed straight to the reader, as if cat-file had answered: nothing is asked of the real child.
+    const inside = reader as unknown as { waiters: unknown[]; receive(chunk: Buffer): void };
+    const bodies = ['a', '', 'x'.repeat(70), 'é✓ text\nwith a newline', undefined, 'last'];
+    const oid = (i: number) => `o${i}`;
+    const output = Buffer.concat(
+      bodies.map((body, i) => {
+        if (body === undefined) return Buffer.from(`${oid(i)} missing\n`);
+        const data = Buffer.from(body);
+        return Buffer.concat([Buffer.from(`${oid(i)} blob ${data.length}\n`), data, Buffer.from('\n')]);
+      }),
+    );
+    try {
+      let checked = 0;
+      for (let first = 0; first <= output.length; first++) {
+        for (let second = first; second <= output.length; second++) {
+          // Once as a bulk read, once as one single read per object (those also carry each object's id and type).
+          const bulk = new Promise<(Buffer | undefined)[]>((resolve, reject) => inside.waiters.push({ remaining: bodies.length, bodies: [], single: undefined, done: resolve, reject }));
+          const singles = bodies.map(() => new Promise<GitObject | undefined>((resolve, reject) => inside.waiters.push({ remaining: 1, bodies: undefined, single: resolve, done: undefined, reject })));
+          for (let round = 0; round < 2; round++) {
+            for (const [start, end] of [[0, first], [first, second], [second, output.length]] as const) if (end > start) inside.receive(output.subarray(start, end));
+          }
+          expect((await bulk).map((body) => body?.toString('utf8'))).toEqual(bodies);
+          expect((await Promise.all(singles)).map((object) => (object === undefined ? undefined : `${object.oid} ${object.type} ${object.data.toString('utf8')}`))).toEqual(
+            bodies.map((body, i) => (body === undefined ? undefined : `${oid(i)} blob ${body}`)),
+          );
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(1000);
     } finally {
       await reader.close();
     }
