@@ -3,7 +3,7 @@ import { isStale } from '../git/lease-record.js';
 import { releaseLease, type Lease, type LeaseRequest } from '../git/leases.js';
 import type { Repo } from '../git/repo.js';
 import type { WorkRequest } from '../git/landing-commit.js';
-import { land } from '../git/landing.js';
+import { land, type LandResult } from '../git/landing.js';
 import type { Session } from './session.js';
 
 /**
@@ -54,10 +54,30 @@ export class LocalClaim implements HeldClaim {
     return this.repo.refs.read(`refs/heads/${this.branch}`);
   }
 
-  async land(work: WorkRequest): Promise<LandOutcome> {
-    const landed = await this.session.commits.run(this.repo.path, () => land(this.repo, { branch: this.branch, ...work }));
-    if (landed.kind === 'landed') return { kind: 'landed', commit: landed.commit, leftBehind: landed.checkout?.leftBehind ?? [] };
-    return landed;
+  /**
+   * Answers as soon as the branch has moved; the landing's index.lock settle
+   * (landing.ts) finishes in the commit queue meanwhile, before that repo's
+   * next landing (the runner waits for the queue before it returns).
+   */
+  land(work: WorkRequest): Promise<LandOutcome> {
+    const outcome = (landed: LandResult): LandOutcome =>
+      landed.kind === 'landed' ? { kind: 'landed', commit: landed.commit, leftBehind: landed.checkout?.leftBehind ?? [] } : landed;
+    return new Promise<LandOutcome>((resolve, reject) => {
+      let answered = false;
+      const answer = (landed: LandResult): void => {
+        answered = true;
+        resolve(outcome(landed));
+      };
+      this.session.commits.run(this.repo.path, () => land(this.repo, { branch: this.branch, ...work, onLanded: answer })).then(answer, (error: unknown) => {
+        if (!answered) {
+          reject(error);
+          return;
+        }
+        // The branch had moved already: the bead landed; only letting go of the locks failed.
+        const message = error instanceof Error ? error.message : String(error);
+        this.session.bus.emit({ type: 'warning', at: this.session.clock.now(), message: `after landing in ${this.repo.path}: ${message}` });
+      });
+    });
   }
 
   async publish(): Promise<void> {}

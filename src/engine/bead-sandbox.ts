@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { resolveAgent, type AgentPlan } from '../agents/index.js';
 import type { Bead } from '../beads/index.js';
@@ -115,22 +116,36 @@ export async function snapshotPeers(session: Session, project: ProjectConfig): P
   return out;
 }
 
-/** The project's tree at `tip`, read-only, cached per tree id, owned by the sandbox uid when orch is root. */
-export function takeBaseCheckout(session: Session, project: ProjectConfig, tip: string): Promise<Snapshot> {
+/**
+ * The project's tree at `tip`, read-only, cached per tree id, owned by the
+ * sandbox uid when orch is root. Trees are read through the session's
+ * long-lived reader of the repo (no `git cat-file` started per bead).
+ */
+export async function takeBaseCheckout(session: Session, project: ProjectConfig, tip: string): Promise<Snapshot> {
   const owner = session.identity === undefined ? {} : { owner: { uid: session.identity.uid, gid: session.identity.gid } };
-  return takeCheckout({ repo: project.path, rev: tip, cacheDir: session.dirs.snapshots, label: `checkout of ${project.name}`, ...owner });
+  const repo = await session.repo(project.name);
+  return takeCheckout({ repo: project.path, rev: tip, cacheDir: session.dirs.snapshots, label: `checkout of ${project.name}`, cat: repo.objects.catFile(), ...owner });
 }
 
-async function writePlanFiles(orchDir: string, plan: AgentPlan, lessonsText: string): Promise<void> {
-  await mkdir(orchDir, { recursive: true, mode: 0o755 });
-  await writeFile(join(orchDir, 'LESSONS.md'), lessonsText.length > 0 ? lessonsText : '# Lessons\n\n(none approved for this project)\n', { mode: 0o444 });
+/** A few small files: written synchronously (an fs/promises round trip per call costs more than the write). */
+function writePlanFiles(orchDir: string, plan: AgentPlan, lessonsText: string): void {
+  mkdirSync(orchDir, { recursive: true, mode: 0o755 });
+  writeFileSync(join(orchDir, 'LESSONS.md'), lessonsText.length > 0 ? lessonsText : '# Lessons\n\n(none approved for this project)\n', { mode: 0o444 });
   for (const file of plan.files) {
     if (!file.sandboxPath.startsWith('/orch/') || file.sandboxPath.includes('..')) continue;
     const target = join(orchDir, file.sandboxPath.slice('/orch/'.length));
-    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
-    await writeFile(target, file.content, { mode: file.mode & 0o555 });
-    await chmod(target, file.mode & 0o555);
+    mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+    writeFileSync(target, file.content, { mode: file.mode & 0o555 });
+    chmodSync(target, file.mode & 0o555);
   }
+}
+
+/** The values of steps run at once, or the first step's failure (thrown once every step has finished). */
+function valuesOf<T extends readonly unknown[]>(settled: { [K in keyof T]: PromiseSettledResult<T[K]> }): T {
+  return settled.map((result: PromiseSettledResult<unknown>) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  }) as unknown as T;
 }
 
 export async function prepareSandbox(
@@ -144,20 +159,26 @@ export async function prepareSandbox(
   const upper = join(dir, 'upper');
   const work = join(dir, 'work');
   const orchDir = join(dir, 'orch');
-  await mkdir(upper, { recursive: true, mode: 0o755 });
-  await mkdir(work, { recursive: true, mode: 0o755 });
   const warnings: string[] = [];
   const toRelease: Snapshot[] = [];
   const network: PreparedSandbox['network'] = { log: [], dropped: 0 };
   let proxy: NetworkProxy | undefined;
   try {
-    const base = await takeBaseCheckout(session, project, tip);
-    toRelease.push(base);
-    const peers = await snapshotPeers(session, project);
-    toRelease.push(...peers.snapshots);
-    warnings.push(...peers.warnings);
-    const lessons = await readLessons(session, project, warnings);
-    const adapter = await resolveAgent(project.agent);
+    mkdirSync(upper, { recursive: true, mode: 0o755 });
+    mkdirSync(work, { recursive: true, mode: 0o755 });
+    // Independent reads, at once: the base checkout, the peers' snapshots, the lessons, the agent adapter.
+    const lessonWarnings: string[] = [];
+    const settled = await Promise.allSettled([
+      takeBaseCheckout(session, project, tip),
+      snapshotPeers(session, project),
+      readLessons(session, project, lessonWarnings),
+      resolveAgent(project.agent),
+    ]);
+    // Whatever was taken is released on failure, whichever step failed.
+    if (settled[0].status === 'fulfilled') toRelease.push(settled[0].value);
+    if (settled[1].status === 'fulfilled') toRelease.push(...settled[1].value.snapshots);
+    const [base, peers, lessons, adapter] = valuesOf(settled);
+    warnings.push(...peers.warnings, ...lessonWarnings);
     const plan = adapter.plan({
       bead: { id: bead.id, title: bead.title, project: project.name, body: bead.body, files: bead.files, deps: bead.deps, rawText: bead.rawText },
       beadPathInProject: `.agents/beads/${bead.id}.md`,
@@ -167,7 +188,7 @@ export async function prepareSandbox(
       network: project.network,
     });
     warnings.push(...(plan.warnings ?? []));
-    await writePlanFiles(orchDir, plan, lessons.text);
+    writePlanFiles(orchDir, plan, lessons.text);
     proxy = await startProxyFor(project, dir, network);
     const spec: SandboxSpec = {
       project: { overlay: { lower: [base.dir], upper, work } },

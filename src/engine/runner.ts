@@ -43,6 +43,19 @@ export class Runner {
       this.recovered = true;
     }
     const results: BeadResult[] = [];
+    let waves: number;
+    try {
+      waves = await this.runWaves(options, results);
+    } finally {
+      // Landings answer before their index.lock settle is over (bead-claim.ts): every lock is let go before returning.
+      await session.commits.idle();
+    }
+    return { waves, results };
+  }
+
+  /** Plan and run waves until nothing is ready; returns how many ran. */
+  private async runWaves(options: RunOptions, results: BeadResult[]): Promise<number> {
+    const { session } = this;
     const attempts = new Map<string, number>();
     let waves = 0;
     for (;;) {
@@ -77,7 +90,7 @@ export class Runner {
       session.bus.emit({ type: 'wave-end', at: session.clock.now(), wave: number, landed: outcomes.filter((o) => o.outcome === 'landed').length, failed: outcomes.filter((o) => o.outcome !== 'landed' && o.outcome !== 'skipped').length });
       if (options.once === true) break;
     }
-    return { waves, results };
+    return waves;
   }
 
   private reportProblems(problems: readonly { file: string; line?: number; reason: string; project?: string }[]): void {

@@ -46,7 +46,16 @@ export interface LandRequest {
   settleMs?: number;
   /** Called synchronously as a checked-out landing passes each stage (progress; crash tests stop it there). */
   onStep?: (step: LandStep) => void;
+  /**
+   * Called once the branch has moved, with the result land() will return:
+   * the landing is final then, but land() itself returns only after the
+   * index.lock settle, so a caller may go on with other work meanwhile (it
+   * must still wait for land() before its next landing or exit).
+   */
+  onLanded?: (result: Landed) => void;
 }
+
+export type Landed = Extract<LandResult, { kind: 'landed' }>;
 
 /**
  * locked: index.lock and the branch lock held; prepared: working files
@@ -96,7 +105,11 @@ export async function land(repo: Repo, request: LandRequest): Promise<LandResult
 
     const worktree = findCheckout(repo, ref);
     if (worktree === undefined) {
-      if ((await repo.refs.cas(ref, tip, commit, { durable, reflog })).ok) return { ...landed, checkout: undefined };
+      if ((await repo.refs.cas(ref, tip, commit, { durable, reflog })).ok) {
+        const result: Landed = { ...landed, checkout: undefined };
+        request.onLanded?.(result);
+        return result;
+      }
       continue;
     }
     const held = await lockIndex(worktree, { ref, from: tip, to: commit }, repo.clock, request.indexLockTimeoutMs ?? 5000);
@@ -134,8 +147,10 @@ export async function land(repo: Repo, request: LandRequest): Promise<LandResult
         throw error;
       }
       request.onStep?.('branch');
+      const result: Landed = { ...landed, checkout: prepared.report };
+      request.onLanded?.(result);
       await repo.clock.sleep(request.settleMs ?? 10);
-      return { ...landed, checkout: prepared.report };
+      return result;
     } finally {
       branch?.release();
       releaseLock(held);

@@ -19,7 +19,9 @@ export class ObjectStore {
   private cat: CatFile | undefined;
   private readonly knownDirs = new Set<string>();
   private readonly unsynced = new Set<string>();
+  /** Parsed trees and commits by object id (immutable; also filled by this store's own writes, so reading back what was just built costs no round trip). */
   private readonly trees = new Map<string, TreeEntry[]>();
+  private readonly commits = new Map<string, ParsedCommit>();
 
   constructor(readonly repo: string, readonly objectsDir: string) {}
 
@@ -63,11 +65,17 @@ export class ObjectStore {
   }
 
   writeTree(entries: readonly WriteEntry[]): string {
-    return this.write('tree', encodeTree(entries));
+    const data = encodeTree(entries);
+    const oid = this.write('tree', data);
+    remember(this.trees, oid, parseTree(data));
+    return oid;
   }
 
   writeCommit(commit: CommitData): string {
-    return this.write('commit', encodeCommit(commit));
+    const data = encodeCommit(commit);
+    const oid = this.write('commit', data);
+    remember(this.commits, oid, parseCommit(data));
+    return oid;
   }
 
   /**
@@ -89,7 +97,8 @@ export class ObjectStore {
     }));
   }
 
-  private catFile(): CatFile {
+  /** The store's long-lived reader, for callers that stream many objects of this repo (snapshots). */
+  catFile(): CatFile {
     this.cat ??= new CatFile(this.repo);
     return this.cat;
   }
@@ -108,17 +117,22 @@ export class ObjectStore {
     return (await this.catFile().read(oid)) !== undefined;
   }
 
+  /** The entries of a tree (shared with the cache: do not modify). */
   async readTree(oid: string): Promise<TreeEntry[]> {
     const cached = this.trees.get(oid);
     if (cached !== undefined) return cached;
     const entries = parseTree(await this.read(oid, 'tree'));
-    if (this.trees.size > 4096) this.trees.clear();
-    this.trees.set(oid, entries);
+    if (OID.test(oid)) remember(this.trees, oid, entries);
     return entries;
   }
 
+  /** A parsed commit (shared with the cache: do not modify). */
   async readCommit(oid: string): Promise<ParsedCommit> {
-    return parseCommit(await this.read(oid, 'commit'));
+    const cached = this.commits.get(oid);
+    if (cached !== undefined) return cached;
+    const commit = parseCommit(await this.read(oid, 'commit'));
+    if (OID.test(oid)) remember(this.commits, oid, commit);
+    return commit;
   }
 
   async close(): Promise<void> {
@@ -126,4 +140,12 @@ export class ObjectStore {
     this.cat = undefined;
     await cat?.close();
   }
+}
+
+const OID = /^[0-9a-f]{40}$/;
+const CACHE_LIMIT = 4096;
+
+function remember<T>(cache: Map<string, T>, oid: string, value: T): void {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(oid, value);
 }

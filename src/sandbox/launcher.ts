@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -110,10 +110,10 @@ export async function launchSandbox(policy: SandboxPolicy, command: readonly str
     await handOver(policy, identity, created);
     let merged: string | undefined;
     if ('overlay' in policy.project) {
-      privateDir = await mkdtemp(join(options.runDir ?? tmpdir(), 'orch-sandbox-'));
+      privateDir = mkdtempSync(join(options.runDir ?? tmpdir(), 'orch-sandbox-'));
       merged = join(privateDir, 'merged');
-      await mkdir(merged, { mode: 0o755 });
-      if (identity !== undefined) await handOverPrivateDir(privateDir, merged, identity);
+      mkdirSync(merged, { mode: 0o755 });
+      if (identity !== undefined) handOverPrivateDir(privateDir, merged, identity);
     }
     const args = buildBwrapArgs(policy, merged);
     const chain = buildLaunchChain({
@@ -126,7 +126,16 @@ export async function launchSandbox(policy: SandboxPolicy, command: readonly str
     return await runChain(chain, { stdio: descriptorsFor(policy, args, seccomp, options.input), identity, options });
   } finally {
     await removeCreatedMountPoints(created);
-    if (privateDir !== undefined) await rm(privateDir, { recursive: true, force: true }).catch(() => undefined);
+    if (privateDir !== undefined) removeQuietly(privateDir);
+  }
+}
+
+/** The private launch directory holds only the (unmounted, empty) overlay mount point. */
+function removeQuietly(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // left for the run dir's own clean-up
   }
 }
 

@@ -1,4 +1,4 @@
-import { chown, lstat } from 'node:fs/promises';
+import { chownSync, lstatSync } from 'node:fs';
 import { OrchError } from '../errors/index.js';
 import { assertReachable, chownTree, type HostIdentity } from './identity.js';
 import type { SandboxPolicy } from './policy.js';
@@ -12,14 +12,14 @@ import type { SandboxPolicy } from './policy.js';
  */
 
 async function giveTree(dir: string, identity: HostIdentity): Promise<void> {
-  const stats = await lstat(dir);
+  const stats = lstatSync(dir);
   if (stats.uid === identity.uid && stats.gid === identity.gid) return;
   await chownTree(dir, identity);
 }
 
 /** Overlay lower layers must belong to the uid that mounts them, or copy-up fails. */
-async function assertLowerOwned(dir: string, uid: number): Promise<void> {
-  const stats = await lstat(dir);
+function assertLowerOwned(dir: string, uid: number): void {
+  const stats = lstatSync(dir);
   if (stats.uid !== uid) {
     throw new OrchError('SANDBOX_UNAVAILABLE', `overlay base ${dir} belongs to uid ${stats.uid}, not to the sandbox uid ${uid}`, {
       data: { dir, owner: stats.uid, uid },
@@ -32,10 +32,10 @@ async function assertLowerOwned(dir: string, uid: number): Promise<void> {
 export async function handOver(policy: SandboxPolicy, identity: HostIdentity | undefined, createdMountPoints: readonly string[] = []): Promise<void> {
   const owner = identity?.uid ?? process.getuid?.() ?? -1;
   if ('overlay' in policy.project) {
-    for (const dir of policy.project.overlay.lower) await assertLowerOwned(dir, owner);
+    for (const dir of policy.project.overlay.lower) assertLowerOwned(dir, owner);
   }
   if (identity === undefined) return;
-  for (const path of createdMountPoints) await chown(path, identity.uid, identity.gid);
+  for (const path of createdMountPoints) chownSync(path, identity.uid, identity.gid);
   if ('dir' in policy.project) {
     await giveTree(policy.project.dir, identity);
     await assertReachable(policy.project.dir, identity, 'write', 'the checkout');
@@ -55,7 +55,7 @@ export async function handOver(policy: SandboxPolicy, identity: HostIdentity | u
   if (typeof policy.network === 'object') await assertReachable(policy.network.proxySocket, identity, 'write', 'the proxy socket');
 }
 
-export async function handOverPrivateDir(privateDir: string, merged: string, identity: HostIdentity): Promise<void> {
-  await chown(privateDir, identity.uid, identity.gid);
-  await chown(merged, identity.uid, identity.gid);
+export function handOverPrivateDir(privateDir: string, merged: string, identity: HostIdentity): void {
+  chownSync(privateDir, identity.uid, identity.gid);
+  chownSync(merged, identity.uid, identity.gid);
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { landingTrailers, parseTrailers } from '../../src/git/commit-message.js';
@@ -32,6 +32,11 @@ function request(base: string, extra: Partial<LandRequest> = {}): LandRequest {
     trailers: landingTrailers({ bead: 'api/api-k3f9', run: 'a'.repeat(40), wave: 2 }),
     ...extra,
   };
+}
+
+/** Temp indexes a landing left beside the index (there should be none). */
+function tempIndexes(repo: Repo): string[] {
+  return readdirSync(repo.gitDir).filter((name) => name.startsWith('.orch-index-'));
 }
 
 function landed(result: LandResult): Extract<LandResult, { kind: 'landed' }> {
@@ -74,6 +79,7 @@ describe('land', () => {
     expect(await out(repo, ['status', '--porcelain'])).toBe('');
     expect(await out(repo, ['log', '-g', '-1', '--format=%gs', 'HEAD'])).toBe('orch: Add new.txt\n');
     expect(existsSync(join(repo.gitDir, 'index.lock'))).toBe(false);
+    expect(tempIndexes(repo)).toEqual([]);
     await git(repo.path, ['fsck', '--strict']);
   });
 
@@ -112,6 +118,7 @@ describe('land', () => {
     // A plain `git commit` now would not undo the landed change to edited.txt / added.txt: their index entries follow HEAD.
     expect(await out(repo, ['diff', '--cached', '--name-only'])).toBe('staged.txt\n');
     expect(await out(repo, ['status', '--porcelain'])).toBe(' M added.txt\n M edited.txt\n M other.txt\nM  staged.txt\n');
+    expect(tempIndexes(repo)).toEqual([]);
   });
 
   it('puts the work on top when the branch moved: in-process for other paths, merge-tree for the same file', async () => {
