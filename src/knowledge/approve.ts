@@ -5,7 +5,7 @@ import { checkLessonFile } from './proposal-check.js';
 import { refuseDuplicates } from './propose.js';
 import { commitTree, readText, updateRefs } from './plumbing.js';
 import { requireProposal } from './proposals.js';
-import { assertReviewerName, REVIEWED_BY } from './reviewers.js';
+import { assertListed, assertReviewerName, REVIEWED_BY } from './reviewers.js';
 import { assertKnowledgeVerified } from './verify.js';
 
 /**
@@ -66,12 +66,7 @@ async function syncCheckout(repo: string, from: string, to: string): Promise<App
 async function attemptApproval(repo: string, id: string, reviewer: string): Promise<ApproveResult> {
   const main = await assertKnowledgeVerified(repo);
   const listed = await readReviewers(repo, main);
-  if (!listed.includes(reviewer)) {
-    throw new OrchError('REVIEWER_UNKNOWN', `${reviewer} is not a listed reviewer of this knowledge repo (listed: ${listed.join(', ')})`, {
-      data: { reviewer, listed },
-      hint: 'approve as a listed reviewer; the list is reviewers.txt on main and changes only through a reviewed merge',
-    });
-  }
+  assertListed(reviewer, listed, 'approve as a listed reviewer; the list is reviewers.txt on main and changes only through a reviewed merge');
   const proposal = await requireProposal(repo, id);
   const file = `${proposal.branch}:${lessonPath(proposal.slug)}`;
   const text = await readText(repo, proposal.commit, lessonPath(proposal.slug));

@@ -3,7 +3,7 @@ import { git } from '../git/exec.js';
 import { readMain, readReviewers, REJECTIONS_REF } from './knowledge-repo.js';
 import { commitTree, resolveCommit, updateRefs, writeTree } from './plumbing.js';
 import { requireProposal } from './proposals.js';
-import { assertReviewerName } from './reviewers.js';
+import { assertListed, assertReviewerName } from './reviewers.js';
 
 /**
  * Rejection removes the proposal branch and keeps a record: a commit on
@@ -34,12 +34,7 @@ async function startLog(repo: string, empty: string): Promise<string> {
 /** A rejection signed `--as` someone names a reviewer listed on main (as an approval must): the record is not a place to forge a name. */
 async function assertListedReviewer(repo: string, name: string): Promise<void> {
   assertReviewerName(name, '--as');
-  const listed = await readReviewers(repo, await readMain(repo));
-  if (listed.includes(name)) return;
-  throw new OrchError('REVIEWER_UNKNOWN', `${name} is not a listed reviewer of this knowledge repo (listed: ${listed.join(', ')})`, {
-    data: { reviewer: name, listed },
-    hint: 'reject as a listed reviewer, or without --as (the record then names no one)',
-  });
+  assertListed(name, await readReviewers(repo, await readMain(repo)), 'reject as a listed reviewer, or without --as (the record then names no one)');
 }
 
 export async function rejectLesson(repo: string, id: string, options: { reason: string; as?: string }): Promise<Rejection> {

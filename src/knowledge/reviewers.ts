@@ -21,6 +21,15 @@ export function assertReviewerName(name: string, where = 'reviewer'): void {
   }
 }
 
+/** REVIEWER_UNKNOWN unless `name` is one of the `listed` reviewers (approval, and a rejection signed with a name). */
+export function assertListed(name: string, listed: readonly string[], hint: string): void {
+  if (listed.includes(name)) return;
+  throw new OrchError('REVIEWER_UNKNOWN', `${name} is not a listed reviewer of this knowledge repo (listed: ${listed.join(', ')})`, {
+    data: { reviewer: name, listed },
+    hint,
+  });
+}
+
 /** Names listed in a reviewers file. Throws KNOWLEDGE_INVALID naming the line of a bad entry. */
 export function parseReviewers(text: string, file = REVIEWERS_FILE): string[] {
   const names: string[] = [];
