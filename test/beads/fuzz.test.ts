@@ -5,6 +5,7 @@ import { BEAD_STATUSES, isBeadId, isDepRef, parseBead, setBeadFields, type BeadP
 import { splitFrontmatter } from '../../src/beads/frontmatter.js';
 import { parseYamlWithEngine } from '../../src/beads/yaml-engine.js';
 import { parseSimpleYaml } from '../../src/beads/yaml-fast.js';
+import { prng } from '../support/prng.js';
 
 /**
  * A generated fuzz set: valid bead files in several styles, each mutated by a
@@ -26,17 +27,6 @@ const BASES = [
 ];
 
 const ALPHABET = [..."abcz09-_:#[]{},'\"|>!&*?%@`\\/ \t\n\r.", '\0', '\u0085', '\u2028', '\uFEFF', 'é', '✓', '\uD800'];
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Expectation = 'invalid' | 'unknown';
 interface Case {

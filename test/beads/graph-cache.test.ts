@@ -14,6 +14,7 @@ import {
 } from '../../src/beads/index.js';
 import { ProjectMaps } from '../../src/beads/project-maps.js';
 import { bead } from './support/bead.js';
+import { prng } from '../support/prng.js';
 
 /**
  * The incremental graph, ready set and planner against the full build: a
@@ -24,17 +25,6 @@ import { bead } from './support/bead.js';
  * incremental answers must equal buildGraph + readySet + planWaves over the
  * same input, order included.
  */
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STATUSES: BeadStatus[] = ['open', 'open', 'open', 'open', 'open', 'closed', 'closed', 'closed', 'closed', 'blocked', 'proposed', 'deferred', 'failed'];
 const PATTERNS = ['src/a.ts', 'src/b.ts', 'src/**', 'docs/*.md', 'docs/x.md', 'lib/**', 'lib/c.ts'];

@@ -1,8 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import type { BeadResult } from '../../src/engine/pipeline.js';
-import { Runner } from '../../src/engine/runner.js';
-import { Session } from '../../src/engine/session.js';
 import { git } from '../../src/git/exec.js';
 import { HAS_BWRAP, skipUnless } from '../support/require.js';
 import {
@@ -15,6 +13,7 @@ import {
   makeWorkspace,
   processesMentioning,
   refsUnder,
+  runEngineOnce,
   runRecordOf,
   runWorkFiles,
   statusLines,
@@ -99,15 +98,9 @@ beforeAll(async () => {
     { id: 'checked-bad', files: ['src/bad.txt'], script: 'mkdir -p src\necho bad > src/bad.txt' },
   ]);
   await commitBeads(ws, 'slow', [{ id: 'slow-t1', files: ['src/**'], script: 'mkdir -p src\necho started > src/t.txt\nsleep 60' }]);
-  const session = new Session(ws.config);
   events = [];
-  session.bus.subscribe((event) => events.push(event));
-  try {
-    const summary = await new Runner(session).runUntilIdle();
-    results = new Map(summary.results.map((r) => [r.bead, r]));
-  } finally {
-    await session.close();
-  }
+  const summary = await runEngineOnce(ws, events);
+  results = new Map(summary.results.map((r) => [r.bead, r]));
 }, 120_000);
 
 describe.skipIf(skip)('engine guard: work that must not land', () => {

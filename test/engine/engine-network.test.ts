@@ -3,10 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BeadResult } from '../../src/engine/pipeline.js';
-import { Runner } from '../../src/engine/runner.js';
-import { Session } from '../../src/engine/session.js';
 import { HAS_BWRAP, skipUnless } from '../support/require.js';
-import { commitBeads, fileAt, makeWorkspace, runRecordOf, type TestWorkspace } from '../support/workspace.js';
+import { commitBeads, fileAt, makeWorkspace, runEngineOnce, runRecordOf, type TestWorkspace } from '../support/workspace.js';
 
 /**
  * SPEC §3.4 through the whole engine: a project's `network` policy reaches
@@ -54,13 +52,8 @@ beforeAll(async () => {
     },
   ]);
   await commitBeads(ws, 'web', [{ id: 'web-fetch', files: ['out/**'], script: fetchInto(`http://127.0.0.1:${listed.port}/models`, 'out/listed.txt') }]);
-  const session = new Session(ws.config);
-  try {
-    const summary = await new Runner(session).runUntilIdle();
-    results = new Map(summary.results.map((r) => [r.bead, r]));
-  } finally {
-    await session.close();
-  }
+  const summary = await runEngineOnce(ws);
+  results = new Map(summary.results.map((r) => [r.bead, r]));
 }, 120_000);
 
 afterAll(() => {

@@ -7,6 +7,7 @@ import { Session } from '../../src/engine/session.js';
 import { readWorkspaceView } from '../../src/engine/workspace-view.js';
 import { commitFiles } from '../support/git-repo.js';
 import { makeWorkspace } from '../support/workspace.js';
+import { prng } from '../support/prng.js';
 
 /**
  * A long-lived session (the watcher's) reads the workspace after every
@@ -15,17 +16,6 @@ import { makeWorkspace } from '../support/workspace.js';
  * come from a seeded PRNG: beads added with deps in and across projects,
  * statuses flipped, deps rewritten, files that stop parsing, beads deleted.
  */
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PROJECTS = ['api', 'web', 'db'];
 const STATUSES = ['open', 'open', 'closed', 'closed', 'blocked', 'proposed'];

@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { serializeNewBead } from '../../src/beads/index.js';
 import { installProjectHooks } from '../../src/cli/commands/hooks.js';
 import { git } from '../../src/git/exec.js';
+import type { EngineEvent } from '../../src/engine/events.js';
+import { Runner, type RunSummary } from '../../src/engine/runner.js';
+import { Session } from '../../src/engine/session.js';
 import { createKnowledgeRepo } from '../../src/knowledge/index.js';
 import { loadWorkspace, type WorkspaceConfig } from '../../src/workspace/index.js';
 import { commitFiles, makeRepo, PERSON } from './git-repo.js';
@@ -302,4 +305,15 @@ export function startOrch(root: string, args: readonly string[]): { child: Child
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<OrchResult>((resolveExit) => child.on('close', (code, signal) => resolveExit({ code, signal, stdout, stderr })));
   return { child, output: () => `${stdout}${stderr}`, exited };
+}
+
+/** Runs the engine in-process over the workspace until nothing is ready (as `orch run` does), recording its events into `events` when given; the session is closed after. */
+export async function runEngineOnce(ws: TestWorkspace, events?: EngineEvent[]): Promise<RunSummary> {
+  const session = new Session(ws.config);
+  if (events !== undefined) session.bus.subscribe((event) => events.push(event));
+  try {
+    return await new Runner(session).runUntilIdle();
+  } finally {
+    await session.close();
+  }
 }
