@@ -10,6 +10,7 @@ import { beadCacheDir } from './catalog-cache.js';
 import { EventBus } from './events.js';
 import { RemoteLink } from './remote-link.js';
 import { runDirsOf, type RunDirs } from './run-dirs.js';
+import { ViewCache } from './view-cache.js';
 
 /**
  * One open workspace: its config, its repos (opened once, shared), the bead
@@ -35,6 +36,8 @@ export class Session {
   readonly identity: HostIdentity | undefined;
   /** Every commit orch makes on a project branch goes through here: one writer per repo, fair across repos. */
   readonly commits = new CommitQueue();
+  /** The graph, ready set and wave plan of the last workspace view, updated from one view to the next. */
+  readonly views = new ViewCache();
   private readonly repos = new Map<string, Promise<Repo>>();
   private readonly links = new Map<string, Promise<RemoteLink>>();
 

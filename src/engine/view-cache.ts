@@ -6,8 +6,8 @@ import type { ProjectBeads } from './catalog.js';
  * so that the view after one bead commit costs the changed project, not the
  * workspace: the graph, the ready set and the wave planner, each updated
  * from the previous one (see beads/graph-cache.ts, ready-cache.ts,
- * wave-planner.ts), and the deduplicated problem list. One per session,
- * dropped with it. Every step is synchronous, so concurrent views of one
+ * wave-planner.ts), and the deduplicated problem list. One per session
+ * (`session.views`), dropped with it. Every step is synchronous, so concurrent views of one
  * session stay consistent: each update starts from whatever the last one
  * left.
  */
@@ -48,18 +48,6 @@ export class ViewCache {
     }
     return key;
   }
-}
-
-const caches = new WeakMap<object, ViewCache>();
-
-/** The view cache of a session (made on first use). */
-export function viewCacheOf(session: object): ViewCache {
-  let cache = caches.get(session);
-  if (cache === undefined) {
-    cache = new ViewCache();
-    caches.set(session, cache);
-  }
-  return cache;
 }
 
 function graphProjectOf(project: ProjectBeads): GraphProject {

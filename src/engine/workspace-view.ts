@@ -4,7 +4,6 @@ import { CLAIMS_PREFIX } from '../git/ref-name.js';
 import { trackingRef } from '../git/remote-transport.js';
 import type { ProjectBeads } from './catalog.js';
 import type { Session } from './session.js';
-import { viewCacheOf } from './view-cache.js';
 
 /**
  * What the workspace looks like now: every project's committed beads, their
@@ -63,7 +62,7 @@ export async function readWorkspaceView(session: Session, options: ViewOptions =
   const claims = await readClaims(session, projects);
   const claimed = new Set(claims.filter((c) => c.status === 'live').map((c) => `${c.project}:${c.name}`));
   // From here on synchronous: the session's view cache goes from the last view to this one.
-  const cache = viewCacheOf(session);
+  const cache = session.views;
   const { graph, ready: all } = cache.update(projects, claimed);
   const only = options.projects === undefined ? undefined : new Set(options.projects);
   // The cache's list itself when every project is planned (it is never changed, and a copy of 17,000 would be).
